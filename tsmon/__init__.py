@@ -1,0 +1,1 @@
+"""tsmon: time-series analytics and anomaly detection on PostgreSQL."""

@@ -1,0 +1,158 @@
+"""Django settings for tsmon, read from environment variables only.
+
+Every variable is listed in `.env.example` and in the README's configuration
+table. A malformed value stops start-up with a message naming it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from tsmon import embedded_db
+from tsmon.env import ConfigError, env_bool, env_int, env_list, env_secret, env_str, parse_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = embedded_db.data_dir()
+
+
+def _local_secret_key() -> str:
+    """A per-checkout key kept in the git-ignored data folder, so a local
+    `make run` needs no configuration and sessions survive restarts."""
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database() -> dict:
+    url = env_str("DATABASE_URL")
+    if url is None:
+        # No server configured: run on the embedded PostgreSQL under DATA_DIR.
+        url = embedded_db.ensure_running()
+    database = parse_database_url(url)
+    database["CONN_MAX_AGE"] = env_int("TSMON_DB_CONN_MAX_AGE", 60, minimum=0)
+    database["CONN_HEALTH_CHECKS"] = True
+    return database
+
+
+try:
+    DEBUG = env_bool("DEBUG", False)
+    SECRET_KEY = env_secret("SECRET_KEY") or _local_secret_key()
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+    DATABASES = {"default": _database()}
+    TIME_ZONE = env_str("TSMON_TIME_ZONE", "UTC")
+    LOG_LEVEL = env_str("TSMON_LOG_LEVEL", "INFO").upper()
+    TSMON_RETENTION_DAYS = env_int("TSMON_RETENTION_DAYS", 30, minimum=1)
+    TSMON_PARTITIONS_AHEAD_DAYS = env_int("TSMON_PARTITIONS_AHEAD_DAYS", 3, minimum=1)
+    TSMON_DEMO_SEED = env_int("TSMON_DEMO_SEED", 42)
+except ConfigError as exc:
+    raise ImproperlyConfigured(f"tsmon configuration: {exc}") from None
+
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(f"tsmon configuration: TSMON_LOG_LEVEL={LOG_LEVEL!r}: expected DEBUG, INFO, WARNING or ERROR")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "ingestion",
+    "analytics",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "tsmon.middleware.RequestTimingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tsmon.urls"
+WSGI_APPLICATION = "tsmon.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "tsmon" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve static files straight from the apps while debugging or testing, so
+# collectstatic is only needed for a production deployment.
+WHITENOISE_USE_FINDERS = DEBUG or "pytest" in sys.modules
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "tsmon API",
+    "DESCRIPTION": "Time-series ingestion, analytics and anomaly detection.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own request log would repeat what tsmon.requests says.
+        "django.server": {"level": "WARNING"},
+        "pgserver": {"level": "WARNING"},
+    },
+}
