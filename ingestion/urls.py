@@ -1,0 +1,3 @@
+"""Ingestion routes: the write endpoints."""
+
+urlpatterns: list = []
