@@ -45,7 +45,11 @@ def pgdata() -> Path:
 
 def _postmaster():
     """Return pgserver's view of the server on our folder, or None."""
-    from pgserver.utils import PostmasterInfo
+    with warnings.catch_warnings():
+        # pgserver warns about XDG_RUNTIME_DIR, which it only needs for
+        # socket paths too long for the data folder.
+        warnings.simplefilter("ignore")
+        from pgserver.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(pgdata())
     if info is None or not info.is_running():
@@ -76,9 +80,7 @@ def ensure_running() -> str:
 
 def _start_server() -> None:
     with warnings.catch_warnings():
-        # pgserver warns about XDG_RUNTIME_DIR, which it only needs for
-        # socket paths too long for the data folder.
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # as in _postmaster()
         import pgserver
 
         pgdata().mkdir(parents=True, exist_ok=True)

@@ -51,12 +51,15 @@ try:
     LOG_LEVEL = env_str("TSMON_LOG_LEVEL", "INFO").upper()
     TSMON_RETENTION_DAYS = env_int("TSMON_RETENTION_DAYS", 30, minimum=1)
     TSMON_PARTITIONS_AHEAD_DAYS = env_int("TSMON_PARTITIONS_AHEAD_DAYS", 3, minimum=1)
+    TSMON_MAX_SERIES_PER_SOURCE = env_int("TSMON_MAX_SERIES_PER_SOURCE", 10_000, minimum=1)
     TSMON_DEMO_SEED = env_int("TSMON_DEMO_SEED", 42)
 except ConfigError as exc:
     raise ImproperlyConfigured(f"tsmon configuration: {exc}") from None
 
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-    raise ImproperlyConfigured(f"tsmon configuration: TSMON_LOG_LEVEL={LOG_LEVEL!r}: expected DEBUG, INFO, WARNING or ERROR")
+    raise ImproperlyConfigured(
+        f"tsmon configuration: TSMON_LOG_LEVEL={LOG_LEVEL!r}: expected DEBUG, INFO, WARNING or ERROR"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -65,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "ingestion",
@@ -128,9 +132,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "ingestion.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["ingestion.auth.HasScope"],
 }
 
 SPECTACULAR_SETTINGS = {

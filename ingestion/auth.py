@@ -1,0 +1,86 @@
+"""API-key authentication and scope checks for the REST API.
+
+Machines send `Authorization: Bearer <key>`; InfluxDB clients and Telegraf
+send `Authorization: Token <key>`, so both are accepted. People use the
+API with their login session instead.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions, permissions
+
+from ingestion.choices import ApiScope
+from ingestion.models import ApiKey
+
+# Writing last_used_at on every request would turn each read into a write;
+# once a minute is enough to tell which keys are alive.
+_LAST_USED_RESOLUTION_SECONDS = 60
+
+
+class KeyUser:
+    """The request user of a key-authenticated request."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+
+    def __init__(self, key: ApiKey):
+        self.key = key
+        self.pk = None
+        self.username = f"key:{key.name}"
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keywords = ("bearer", "token")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode(errors="replace").lower() not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Authorization header must be '<Bearer|Token> <key>'.")
+        key = ApiKey.find(header[1].decode(errors="replace"))
+        if key is None:
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
+        _mark_used(key)
+        return KeyUser(key), key
+
+    def authenticate_header(self, request) -> str:
+        # Makes DRF answer 401 (not 403) to a request without credentials.
+        return 'Bearer realm="tsmon"'
+
+
+def _mark_used(key: ApiKey) -> None:
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > _LAST_USED_RESOLUTION_SECONDS:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+
+
+class HasScope(permissions.BasePermission):
+    """Allow a request whose key has the view's `required_scope`.
+
+    A logged-in person may read; writing and administration through a
+    session need a staff account.
+    """
+
+    message = "This API key lacks the scope this endpoint needs."
+
+    def has_permission(self, request, view) -> bool:
+        scope = getattr(view, "required_scope", ApiScope.READ)
+        if isinstance(request.auth, ApiKey):
+            return request.auth.allows(scope)
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return scope == ApiScope.READ or user.is_staff
+
+
+def requester_source(request):
+    """The Source bound to the request's API key, if any."""
+    return request.auth.source if isinstance(request.auth, ApiKey) else None

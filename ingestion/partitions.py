@@ -1,0 +1,108 @@
+"""Daily partitions of the points table: created ahead, dropped by retention.
+
+A day per partition keeps retention exact to the day and each partition's
+index small enough to stay in memory while it is written; queries over a few
+days touch a few partitions only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
+
+PARENT = "ingestion_point"
+_NAME = re.compile(r"^ingestion_point_p(\d{8})$")
+# One advisory lock id for "changing the partitions of ingestion_point", so
+# two writers that both need tomorrow's partition do not race to create it.
+_LOCK_ID = 0x7453_6D6F_6E01
+
+_known_days: set[dt.date] = set()
+
+
+def partition_name(day: dt.date) -> str:
+    return f"{PARENT}_p{day:%Y%m%d}"
+
+
+def existing_days() -> set[dt.date]:
+    """Return the days that have a partition, read from the catalogue."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT child.relname FROM pg_inherits
+            JOIN pg_class parent ON parent.oid = pg_inherits.inhparent
+            JOIN pg_class child ON child.oid = pg_inherits.inhrelid
+            WHERE parent.relname = %s
+            """,
+            [PARENT],
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    return {
+        dt.datetime.strptime(match.group(1), "%Y%m%d").date()
+        for name in names
+        if (match := _NAME.match(name))
+    }
+
+
+def ensure_partitions(days: Iterable[dt.date]) -> list[dt.date]:
+    """Create the partitions of `days` that do not exist; return those created.
+
+    Runs in its own short transaction (call it outside a write transaction),
+    so a new partition's lock is not held while a batch is written.
+    """
+    wanted = set(days) - _known_days
+    if not wanted:
+        return []
+    created = []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
+        present = existing_days()
+        for day in sorted(wanted - present):
+            _create_partition(day)
+            created.append(day)
+    _known_days.update(wanted | present)
+    if created:
+        logger.info("created point partitions for %s", ", ".join(map(str, created)))
+    return created
+
+
+def _create_partition(day: dt.date) -> None:
+    start = dt.datetime.combine(day, dt.time(), dt.UTC)
+    end = start + dt.timedelta(days=1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {partition_name(day)} PARTITION OF {PARENT} FOR VALUES FROM (%s) TO (%s)",
+            [start, end],
+        )
+
+
+def forget_known() -> None:
+    """Drop the in-process cache (after partitions changed elsewhere)."""
+    _known_days.clear()
+
+
+def maintain_partitions(now: dt.datetime, retention_days: int, ahead_days: int) -> tuple[list, list]:
+    """Create partitions up to `ahead_days` after `now` and drop those wholly
+    older than `retention_days`; return (created days, dropped days)."""
+    today = now.astimezone(dt.UTC).date()
+    created = ensure_partitions(today + dt.timedelta(days=n) for n in range(ahead_days + 1))
+    # A partition for day D holds [D, D+1); it is past retention when D+1 is.
+    cutoff = today - dt.timedelta(days=retention_days)
+    dropped = []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
+            for day in sorted(existing_days()):
+                if day < cutoff:
+                    cursor.execute(f"DROP TABLE {partition_name(day)}")
+                    dropped.append(day)
+    forget_known()
+    if dropped:
+        logger.info("dropped point partitions for %s", ", ".join(map(str, dropped)))
+    return created, dropped

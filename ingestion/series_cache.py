@@ -1,0 +1,157 @@
+"""Resolve the series of incoming samples to ids, creating new series.
+
+Agents send the same few thousand series again and again, so ids are kept
+in a per-process cache and the database is asked only about series this
+process has not seen. New series are created with `ON CONFLICT DO NOTHING`
+and read back, so concurrent writers creating the same series agree on one
+row and neither fails.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count
+
+from ingestion.choices import SeriesKind
+from ingestion.models import Series, Source
+from ingestion.samples import Labels, Sample
+
+SeriesIdentity = tuple[str, Labels]
+
+# Unit guessed from the Prometheus naming conventions for base units.
+_UNIT_SUFFIXES = (
+    ("_bytes", "bytes"),
+    ("_seconds", "seconds"),
+    ("_percent", "percent"),
+    ("_ratio", "ratio"),
+    ("_celsius", "celsius"),
+)
+
+
+class SeriesResolver:
+    """Map (metric, labels) to series ids, with a bounded in-process cache."""
+
+    def __init__(self, max_entries: int = 200_000):
+        self.max_entries = max_entries
+        self._ids: dict[SeriesIdentity, int] = {}
+
+    def clear(self) -> None:
+        self._ids.clear()
+
+    def resolve(self, samples: Sequence[Sample], source: Source | None) -> tuple[np.ndarray, int]:
+        """Return the series id of every sample, and how many series were new."""
+        ids = self._ids
+        missing = {(s.metric, s.labels) for s in samples if (s.metric, s.labels) not in ids}
+        n_created = 0
+        if missing:
+            found, n_created = self._load_or_create(missing, source)
+            if len(ids) + len(found) > self.max_entries:
+                ids.clear()  # simple and rare: a process seeing this many series re-reads them
+            ids.update(found)
+        series_ids = np.fromiter(
+            (ids[(s.metric, s.labels)] for s in samples), dtype=np.int64, count=len(samples)
+        )
+        return series_ids, n_created
+
+    def _load_or_create(self, identities: set[SeriesIdentity], source: Source | None):
+        by_key = {Series.make_key(metric, labels): (metric, labels) for metric, labels in identities}
+        found = _load_ids(list(by_key))
+        new_keys = [key for key in by_key if key not in found]
+        if not new_keys:
+            return {by_key[k]: i for k, i in found.items()}, 0
+        with transaction.atomic():
+            created = _create_series([(key, *by_key[key]) for key in new_keys], source)
+        found.update(_load_ids(new_keys))
+        return {by_key[k]: i for k, i in found.items()}, created
+
+
+def _load_ids(keys: list[str]) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key, id FROM ingestion_series WHERE key = ANY(%s)", [keys])
+        return dict(cursor.fetchall())
+
+
+def _create_series(new: list[tuple[str, str, Labels]], fallback_source: Source | None) -> int:
+    """Insert the new series; return how many this call created (a
+    concurrent writer may have created some of them first)."""
+    owners = _owners(new, fallback_source)
+    _check_cardinality(owners)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO ingestion_series (key, metric, labels, source_id, kind, unit, created_at)
+            SELECT key, metric, labels::jsonb, source_id, kind, unit, now()
+            FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[])
+                 AS n(key, metric, labels, source_id, kind, unit)
+            ON CONFLICT (key) DO NOTHING
+            """,
+            [
+                [key for key, _, _ in new],
+                [metric for _, metric, _ in new],
+                [json.dumps(dict(labels)) for _, _, labels in new],
+                [owner.pk if owner else None for owner in owners],
+                [
+                    SeriesKind.COUNTER if metric.endswith("_total") else SeriesKind.GAUGE
+                    for _, metric, _ in new
+                ],
+                [_guess_unit(metric) for _, metric, _ in new],
+            ],
+        )
+        return cursor.rowcount
+
+
+def _owners(new, fallback_source: Source | None) -> list[Source | None]:
+    """The Source of each new series: its `host` label's (created on first
+    sight), else the source of the key that sent it."""
+    hosts = [dict(labels).get("host") for _, _, labels in new]
+    named = {h for h in hosts if h}
+    by_name = {}
+    if named:
+        Source.objects.bulk_create([Source(name=h) for h in named], ignore_conflicts=True)
+        by_name = {s.name: s for s in Source.objects.filter(name__in=named)}
+    return [by_name[h] if h else fallback_source for h in hosts]
+
+
+def _check_cardinality(owners: list[Source | None]) -> None:
+    """Refuse the batch if it would take any source past its series limit."""
+    adding = Counter(owner for owner in owners if owner is not None)
+    if not adding:
+        return
+    limit = max_series_per_source()
+    counts = dict(
+        Series.objects.filter(source__in=list(adding))
+        .values("source")
+        .annotate(n=Count("id"))
+        .values_list("source", "n")
+    )
+    for owner, n_new in adding.items():
+        if counts.get(owner.pk, 0) + n_new > limit:
+            raise CardinalityLimitExceeded(owner.name, limit)
+
+
+class CardinalityLimitExceeded(Exception):
+    """A batch would create more series for one source than allowed."""
+
+    def __init__(self, source: str, limit: int):
+        self.source = source
+        self.limit = limit
+        super().__init__(
+            f"source {source!r} would exceed its limit of {limit} series (TSMON_MAX_SERIES_PER_SOURCE)"
+        )
+
+
+def max_series_per_source() -> int:
+    return settings.TSMON_MAX_SERIES_PER_SOURCE
+
+
+def _guess_unit(metric: str) -> str:
+    for suffix, unit in _UNIT_SUFFIXES:
+        if metric.endswith(suffix) or metric.endswith(suffix + "_total"):
+            return unit
+    return ""

@@ -1,0 +1,112 @@
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from ingestion import partitions
+from ingestion.models import Point, Series, Source
+from ingestion.writer import CardinalityLimitExceeded, write_samples
+from tsmon.testing import make_samples
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+START = dt.datetime(2026, 11, 20, 23, 58, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    from ingestion import writer
+
+    writer._resolver.clear()
+    partitions.forget_known()
+    yield
+
+
+def stored_values(series_key):
+    series = Series.objects.get(key=series_key)
+    return list(Point.objects.filter(series=series).order_by("ts").values_list("value", flat=True))
+
+
+def test_it_stores_every_point_and_creates_the_series_once():
+    result = write_samples(make_samples(start=START, values=[1, 2, 3, 4, 5, 6]))
+
+    assert result.written == 6 and result.duplicates == 0 and result.series_created == 1
+    assert stored_values('cpu_used_percent{host="web-1"}') == [1, 2, 3, 4, 5, 6]
+    series = Series.objects.get()
+    assert series.labels == {"host": "web-1"}
+    assert series.source == Source.objects.get(name="web-1")
+    assert series.first_ts == START
+    assert series.last_ts == START + dt.timedelta(minutes=5)
+
+
+def test_it_creates_a_partition_for_each_day_the_batch_spans():
+    write_samples(make_samples(start=START))
+
+    assert {dt.date(2026, 11, 20), dt.date(2026, 11, 21)} <= partitions.existing_days()
+
+
+def test_a_resent_batch_stores_nothing_twice_and_keeps_the_first_values():
+    write_samples(make_samples(start=START, values=[1, 2, 3, 4, 5, 6]))
+    overlapping = make_samples(start=START + dt.timedelta(minutes=3), values=[40, 50, 60, 70, 80, 90])
+
+    result = write_samples(overlapping)
+
+    assert result.written == 3 and result.duplicates == 3 and result.series_created == 0
+    assert stored_values('cpu_used_percent{host="web-1"}') == [1, 2, 3, 4, 5, 6, 70, 80, 90]
+
+
+def test_a_point_repeated_inside_one_batch_is_stored_once():
+    batch = make_samples(start=START, n_points=3)
+    result = write_samples(batch + batch[:1])
+
+    assert result.written == 3 and result.duplicates == 1
+    assert Point.objects.count() == 3
+
+
+def test_series_with_the_same_labels_in_another_order_are_one_series():
+    first = make_samples(labels={"host": "a", "mount": "/"}, start=START, n_points=1)
+    again = make_samples(labels={"mount": "/", "host": "a"}, start=START + dt.timedelta(minutes=1), n_points=1)
+    write_samples(first + again)
+
+    assert Series.objects.count() == 1
+
+
+def test_it_refuses_a_batch_that_would_pass_the_series_limit_and_writes_nothing(settings):
+    settings.TSMON_MAX_SERIES_PER_SOURCE = 2
+    batch = [s for i in range(3) for s in make_samples(metric=f"m{i}", start=START, n_points=2)]
+
+    with pytest.raises(CardinalityLimitExceeded, match="limit of 2 series"):
+        write_samples(batch)
+
+    assert Series.objects.count() == 0 and Point.objects.count() == 0
+
+
+def test_counters_and_units_are_guessed_from_prometheus_names():
+    write_samples(make_samples(metric="net_sent_bytes_total", start=START, n_points=1))
+
+    series = Series.objects.get()
+    assert series.kind == "counter" and series.unit == "bytes"
+
+
+def test_concurrent_writers_of_the_same_new_series_lose_and_double_nothing():
+    batches = [make_samples(metric=f"load_{i % 5}", start=START, n_points=50) for i in range(8)]
+    errors = []
+
+    def write(batch):
+        try:
+            write_samples(batch)
+        except Exception as exc:  # surfaced below; a thread cannot fail the test itself
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(b,)) for b in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    assert Series.objects.count() == 5
+    assert Point.objects.count() == 5 * 50

@@ -1,0 +1,30 @@
+"""Builders for tests: data made in code, no fixtures on disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ingestion.samples import Sample, canonical_labels
+
+
+def epoch_us(when: dt.datetime) -> int:
+    """Microseconds since the epoch of an aware datetime."""
+    return int(when.timestamp()) * 1_000_000 + when.microsecond
+
+
+def make_samples(
+    metric: str = "cpu_used_percent",
+    labels: dict[str, str] | None = None,
+    start: dt.datetime | None = None,
+    n_points: int = 6,
+    step_seconds: int = 60,
+    values=None,
+) -> list[Sample]:
+    """Return `n_points` samples of one series, one every `step_seconds`."""
+    start = start or dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(hours=1)
+    key_labels = canonical_labels(labels if labels is not None else {"host": "web-1"})
+    values = list(values) if values is not None else [float(i) for i in range(n_points)]
+    t0 = epoch_us(start)
+    return [
+        Sample(metric, key_labels, t0 + i * step_seconds * 1_000_000, float(values[i]), i + 1) for i in range(n_points)
+    ]
