@@ -1,0 +1,176 @@
+"""JSON bodies of ``POST /api/v1/write``: a list of rows, or one series in columns.
+
+Row form, one object per point (``labels`` and ``ts`` optional)::
+
+    [{"metric": "cpu_usage", "labels": {"host": "a"}, "ts": 1700000000, "value": 0.5}, ...]
+
+Columnar form, one series and parallel lists::
+
+    {"metric": "cpu_usage", "labels": {"host": "a"}, "ts": [1700000000, 1700000010], "values": [0.5, 0.7]}
+
+``ts`` is a number in the request's precision (seconds unless told otherwise;
+fractions allowed), or an ISO 8601 / RFC 3339 string (UTC when it has no
+offset); a row without ``ts`` gets the server's time. Values are JSON numbers;
+``null``, strings and booleans are refused. Unknown keys are refused, so a
+typo (``"valeu"``) is reported instead of silently dropped.
+
+Errors are numbered by row (row form) or by position in the lists (columnar),
+from 1. A body that is not JSON, or not one of the two forms, is one error.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ingestion.parsers.result import ParseResult
+from ingestion.parsers.timestamps import check_precision, iso_to_us, number_to_us
+from ingestion.samples import Labels, LineError, Sample
+
+_ROW_KEYS = frozenset(("metric", "labels", "ts", "value"))
+_COLUMNAR_KEYS = frozenset(("metric", "labels", "ts", "values"))
+
+
+class RowError(ValueError):
+    """One row that cannot be read; the message is the reason."""
+
+
+def parse_json(body: bytes | str, precision: str = "s", now_us: int = 0) -> ParseResult:
+    """Parse a JSON write body in row or columnar form.
+
+    Parameters
+    ----------
+    body : the request body (UTF-8, or any encoding `json.loads` detects).
+    precision : unit of numeric timestamps, one of ns, us, ms, s.
+    now_us : the timestamp (µs since the epoch) of rows without ``ts``.
+
+    Never raises for bad input.
+    """
+    check_precision(precision)
+    try:
+        document = json.loads(body)
+    except json.JSONDecodeError as exc:
+        return ParseResult([], [LineError(exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")])
+    except (ValueError, RecursionError) as exc:  # bad encoding, or nesting too deep to decode
+        return ParseResult([], [LineError(1, f"invalid JSON: {exc.__class__.__name__}")])
+    if isinstance(document, list):
+        return _parse_rows(document, precision, now_us)
+    if isinstance(document, dict):
+        return _parse_columns(document, precision)
+    return ParseResult([], [LineError(1, _FORM_HINT)])
+
+
+_FORM_HINT = (
+    'expected a list of rows [{"metric", "labels", "ts", "value"}] '
+    'or one series in columns {"metric", "labels", "ts": [...], "values": [...]}'
+)
+
+
+def _parse_rows(rows: list, precision: str, now_us: int) -> ParseResult:
+    samples: list[Sample] = []
+    errors: list[LineError] = []
+    labels_cache: dict = {}
+    for number, row in enumerate(rows, 1):
+        try:
+            if not isinstance(row, dict):
+                raise RowError(f"row is a {_json_type(row)}, expected an object")
+            if not row.keys() <= _ROW_KEYS:
+                raise RowError(
+                    f"unknown key(s) {sorted(row.keys() - _ROW_KEYS)}; rows have {sorted(_ROW_KEYS)}"
+                )
+            metric = row.get("metric")
+            if not isinstance(metric, str):
+                raise RowError('"metric" must be a string')
+            labels = _cached_labels(row.get("labels"), labels_cache)
+            ts = row.get("ts")
+            ts_us = now_us if ts is None else _ts_to_us(ts, precision)
+            samples.append(Sample(metric, labels, ts_us, _value(row.get("value")), number))
+        except RowError as exc:
+            errors.append(LineError(number, str(exc), _preview(row)))
+    return ParseResult(samples, errors)
+
+
+def _parse_columns(document: dict, precision: str) -> ParseResult:
+    try:
+        if not document.keys() <= _COLUMNAR_KEYS or "values" not in document:
+            raise RowError(_FORM_HINT)
+        metric = document.get("metric")
+        if not isinstance(metric, str):
+            raise RowError('"metric" must be a string')
+        labels = _labels(document.get("labels"))
+        stamps, values = document.get("ts"), document["values"]
+        if not isinstance(stamps, list) or not isinstance(values, list):
+            raise RowError('"ts" and "values" must be lists')
+        if len(stamps) != len(values):
+            raise RowError(f'"ts" has {len(stamps)} items but "values" has {len(values)}')
+    except RowError as exc:
+        return ParseResult([], [LineError(1, str(exc))])
+    samples: list[Sample] = []
+    errors: list[LineError] = []
+    for number, (ts, value) in enumerate(zip(stamps, values, strict=True), 1):
+        try:
+            samples.append(Sample(metric, labels, _ts_to_us(ts, precision), _value(value), number))
+        except RowError as exc:
+            errors.append(LineError(number, str(exc), _preview({"ts": ts, "value": value})))
+    return ParseResult(samples, errors)
+
+
+def _cached_labels(labels: object, cache: dict) -> Labels:
+    """Canonical labels, computed once per distinct label mapping of a body."""
+    if not isinstance(labels, dict):
+        return _labels(labels)
+    try:
+        key = tuple(labels.items())
+        canonical = cache.get(key)
+    except TypeError:  # an unhashable value (a list, an object): report it
+        return _labels(labels)
+    if canonical is None:
+        canonical = cache[key] = _labels(labels)
+    return canonical
+
+
+def _labels(labels: object) -> Labels:
+    if labels is None:
+        return ()
+    if not isinstance(labels, dict):
+        raise RowError(f'"labels" is a {_json_type(labels)}, expected an object of strings')
+    for key, value in labels.items():
+        if not isinstance(value, str):
+            raise RowError(f"label {key!r} has a {_json_type(value)} value; label values are strings")
+    return tuple(sorted(labels.items()))
+
+
+def _ts_to_us(ts: object, precision: str) -> int:
+    try:
+        if isinstance(ts, str):
+            return iso_to_us(ts)
+        if isinstance(ts, (int, float)) and not isinstance(ts, bool):
+            return number_to_us(ts, precision)
+    except (ValueError, OverflowError):
+        raise RowError(f"bad timestamp {str(ts)[:40]!r}") from None
+    raise RowError(f'"ts" is a {_json_type(ts)}, expected a number or an ISO 8601 string')
+
+
+def _value(value: object) -> float:
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            raise RowError("value is too large for a float64") from None
+    if value is None:
+        raise RowError('"value" is missing or null')
+    raise RowError(f'"value" is a {_json_type(value)}, expected a number')
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
+
+
+def _preview(item: object) -> str:
+    try:
+        text = json.dumps(item, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(item)
+    return text if len(text) <= 120 else text[:119] + "…"

@@ -1,0 +1,349 @@
+"""InfluxDB line protocol, as InfluxDB 2's write API and Telegraf send it.
+
+    measurement[,tag=value...] field=value[,field=value...] [timestamp]
+
+How lines become samples (the documented mapping):
+
+- Each numeric field of a line is one sample. Its metric name is
+  ``<measurement>_<field>``, or just ``<measurement>`` for a field named
+  ``value``; tags become labels. ``cpu,host=a usage_idle=98.5`` is the series
+  ``cpu_usage_idle{host="a"}``.
+- Characters a Prometheus name cannot hold are replaced by ``_`` in metric
+  names and tag keys, as Telegraf's Prometheus output does (so ``disk.io`` is
+  ``disk_io``); validation then applies the naming rules to the result.
+- Field types: floats (``1.5``, ``1e3``), integers (``1i``) and unsigned
+  integers (``1u``) become samples (as float64). Booleans (``t``, ``true``...)
+  and strings (``"text"``) are valid line protocol but not metrics: they are
+  skipped without an error, so a line with only such fields stores nothing.
+- The timestamp is an integer in the request's precision (ns, us, ms, s);
+  without one the line gets the server's time. Storage keeps microseconds, so
+  nanoseconds are truncated.
+- Escapes follow InfluxDB: in the measurement ``\\,`` and ``\\ ``; in tag keys,
+  tag values and field keys also ``\\=``; in string fields ``\\"`` and ``\\\\``.
+  A backslash before any other character is kept as it is.
+- Blank lines and lines starting with ``#`` are ignored. Lines are numbered
+  from 1 over the whole body, blank and comment lines included.
+
+A line is taken whole or refused whole: one malformed field refuses its line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingestion.parsers.result import ParseResult, shorten
+from ingestion.parsers.timestamps import check_precision, int_to_us
+from ingestion.samples import Labels, LineError, Sample
+
+_NOT_METRIC_CHAR = re.compile(r"[^a-zA-Z0-9_:]")
+_NOT_LABEL_CHAR = re.compile(r"[^a-zA-Z0-9_]")
+_BOOLEANS = frozenset(("t", "T", "true", "True", "TRUE", "f", "F", "false", "False", "FALSE"))
+_MAX_UINT64 = 2**64 - 1
+_MIN_INT64, _MAX_INT64 = -(2**63), 2**63 - 1
+
+# Characters a backslash escapes in each part of a line.
+_ESCAPABLE_MEASUREMENT = ", "
+_ESCAPABLE_KEY = ",= "
+
+
+class LineSyntaxError(ValueError):
+    """A line that is not valid line protocol; the message is the reason."""
+
+
+def parse_line_protocol(body: str, precision: str = "ns", now_us: int = 0) -> ParseResult:
+    """Parse a line-protocol body into samples and per-line errors.
+
+    Parameters
+    ----------
+    body : the request body, already decoded (UTF-8).
+    precision : unit of the timestamps, one of ns, us, ms, s.
+    now_us : the timestamp (µs since the epoch) of lines that carry none.
+
+    Never raises for bad input: each refused line becomes a `LineError`.
+    """
+    check_precision(precision)
+    parser = _LineParser(precision, now_us)
+    samples = parser.samples
+    append = samples.append
+    resolve = parser.resolve
+    resolved = parser.resolved
+    default_ts_us = parser.default_ts_us
+    divisor, multiplier = (1_000, 1) if precision == "ns" else (1, int_to_us(1, precision))
+    # The fast path below takes the common line (ASCII, no escapes or quotes,
+    # float fields, a non-negative timestamp) with plain string methods; any
+    # other line, valid or not, goes to the careful `parser.parse`.
+    for number, line in enumerate(body.split("\n"), 1):
+        if "\\" in line or '"' in line or not line.isascii() or line[:1] == "#":
+            parser.parse(number, line)
+            continue
+        parts = line.split(" ")
+        if len(parts) == 3 and parts[2].isdigit():
+            ts_us = int(parts[2]) // divisor * multiplier
+        elif len(parts) == 2:
+            ts_us = default_ts_us
+        else:
+            parser.parse(number, line)
+            continue
+        mark = len(samples)
+        key = parts[0]
+        try:
+            for item in parts[1].split(","):
+                name, _, text = item.partition("=")
+                if text[-1] not in _DIGITS or "_" in text:
+                    raise LineSyntaxError
+                metric, labels = resolved.get((key, name)) or resolve(key, name)
+                append(Sample(metric, labels, ts_us, float(text), number))
+        except (LineSyntaxError, ValueError, IndexError):
+            del samples[mark:]
+            parser.parse(number, line)
+    return ParseResult(samples, parser.errors)
+
+
+_DIGITS = frozenset("0123456789.")
+
+
+class _LineParser:
+    """Parses lines one at a time, caching what repeats between lines.
+
+    Most lines of a batch repeat a few measurement+tag sets, so the key part
+    (everything before the first space) is resolved to a metric prefix and a
+    canonical label tuple once and looked up afterwards.
+    """
+
+    def __init__(self, precision: str, now_us: int):
+        self.precision = precision
+        self.default_ts_us = int_to_us(_now_in_units(now_us, precision), precision)
+        self.samples: list[Sample] = []
+        self.errors: list[LineError] = []
+        self._series: dict[str, tuple[str, Labels]] = {}
+        self._metrics: dict[tuple[str, str], str] = {}
+        self.resolved: dict[tuple[str, str], tuple[str, Labels]] = {}
+
+    def resolve(self, key: str, field: str) -> tuple[str, Labels]:
+        """Metric name and labels of one field of a key part without escapes."""
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = _plain_series(key)
+        if not field:
+            raise LineSyntaxError("missing field key")
+        resolved = self.resolved[(key, field)] = (self._metric(series[0], field), series[1])
+        return resolved
+
+    def parse(self, number: int, raw: str) -> None:
+        line = raw.strip()
+        if not line or line[0] == "#":
+            return
+        try:
+            if "\\" in line or '"' in line:
+                measurement, labels, fields, ts_text = _split_escaped(line)
+            else:
+                measurement, labels, fields, ts_text = self._split_plain(line)
+            ts_us = self._timestamp(ts_text)
+            values = [(key, _field_value(key, text)) for key, text in fields]
+        except LineSyntaxError as exc:
+            self.errors.append(LineError(number, str(exc), shorten(line)))
+            return
+        append = self.samples.append
+        for key, value in values:
+            if value is not None:
+                append(Sample(self._metric(measurement, key), labels, ts_us, value, number))
+
+    def _split_plain(self, line: str) -> tuple[str, Labels, list[tuple[str, str]], str | None]:
+        """Split a line without escapes or quotes with plain string methods."""
+        parts = line.split(" ")
+        if "" in parts:  # runs of spaces between the parts
+            parts = [part for part in parts if part]
+        if len(parts) == 2:
+            key, field_text, ts_text = parts[0], parts[1], None
+        elif len(parts) == 3:
+            key, field_text, ts_text = parts
+        elif len(parts) < 2:
+            raise LineSyntaxError("missing fields")
+        else:
+            raise LineSyntaxError("unexpected text after the timestamp")
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = _plain_series(key)
+        fields = []
+        for item in field_text.split(","):
+            name, sep, text = item.partition("=")
+            if not sep:
+                raise LineSyntaxError(f"field {item!r} has no '='")
+            fields.append((name, text))
+        return series[0], series[1], fields, ts_text
+
+    def _timestamp(self, text: str | None) -> int:
+        if text is None:
+            return self.default_ts_us
+        digits = text[1:] if text[:1] == "-" else text
+        if not (digits.isascii() and digits.isdigit()):
+            raise LineSyntaxError(f"bad timestamp {shorten(text, 40)!r}: expected an integer")
+        return int_to_us(int(text), self.precision)
+
+    def _metric(self, measurement: str, field: str) -> str:
+        metric = self._metrics.get((measurement, field))
+        if metric is None:
+            name = measurement if field == "value" else f"{measurement}_{field}"
+            metric = self._metrics[(measurement, field)] = _NOT_METRIC_CHAR.sub("_", name)
+        return metric
+
+
+def _now_in_units(now_us: int, precision: str) -> int:
+    """Express `now_us` in `precision` units, truncated as InfluxDB truncates
+    the server time it gives to lines without a timestamp."""
+    if precision == "ns":
+        return now_us * 1_000
+    return now_us // {"us": 1, "ms": 1_000, "s": 1_000_000}[precision]
+
+
+def _plain_series(key: str) -> tuple[str, Labels]:
+    """Measurement and canonical labels of a key part without escapes."""
+    measurement, *tags = key.split(",")
+    if not measurement:
+        raise LineSyntaxError("missing measurement")
+    pairs = []
+    for tag in tags:
+        name, sep, value = tag.partition("=")
+        if not sep:
+            raise LineSyntaxError(f"tag {tag!r} has no '='")
+        if "=" in value:
+            raise LineSyntaxError(f"tag value {value!r} holds an unescaped '='")
+        pairs.append((name, value))
+    return measurement, _labels(pairs)
+
+
+def _labels(pairs: list[tuple[str, str]]) -> Labels:
+    """Check tag pairs and return them as canonical (sanitized, sorted) labels."""
+    labels = {}
+    for name, value in pairs:
+        if not name:
+            raise LineSyntaxError("missing tag key")
+        if not value:
+            raise LineSyntaxError(f"missing tag value for tag {name!r}")
+        key = _NOT_LABEL_CHAR.sub("_", name)
+        if key in labels:
+            raise LineSyntaxError(f"duplicate tag key {key!r}")
+        labels[key] = value
+    return tuple(sorted(labels.items()))
+
+
+def _field_value(key: str, text: str) -> float | None:
+    """The float value of a numeric field; None for booleans and strings."""
+    if not key:
+        raise LineSyntaxError("missing field key")
+    if not text:
+        raise LineSyntaxError(f"missing value for field {key!r}")
+    last = text[-1]
+    try:
+        if last == "i" or last == "u":
+            return _integer_field(key, text)
+        if text in _BOOLEANS or text[0] == '"':
+            return None
+        if "_" in text or not text.isascii():
+            raise ValueError
+        return float(text)
+    except LineSyntaxError:
+        raise
+    except (ValueError, OverflowError):
+        raise LineSyntaxError(f"invalid value {shorten(text, 40)!r} for field {key!r}") from None
+
+
+def _integer_field(key: str, text: str) -> float:
+    digits = text[:-1]
+    bare = digits[1:] if digits[:1] == "-" else digits
+    if not (bare.isascii() and bare.isdigit()):
+        raise ValueError
+    number = int(digits)
+    if text[-1] == "u" and not 0 <= number <= _MAX_UINT64:
+        raise LineSyntaxError(f"unsigned integer {text!r} of field {key!r} is out of range")
+    if text[-1] == "i" and not _MIN_INT64 <= number <= _MAX_INT64:
+        raise LineSyntaxError(f"integer {text!r} of field {key!r} is out of range")
+    return float(number)
+
+
+def _split_escaped(line: str) -> tuple[str, Labels, list[tuple[str, str]], str | None]:
+    """Split a line that has backslash escapes or quoted strings, one character
+    scan at a time. Returned field texts keep their quotes, so a string field
+    is still recognised as one."""
+    measurement, pos = _scan(line, 0, ", ", _ESCAPABLE_MEASUREMENT)
+    if not measurement:
+        raise LineSyntaxError("missing measurement")
+    pairs = []
+    while pos < len(line) and line[pos] == ",":
+        name, pos = _scan(line, pos + 1, ",= ", _ESCAPABLE_KEY)
+        if pos >= len(line) or line[pos] != "=":
+            raise LineSyntaxError(f"tag {name!r} has no '='")
+        value, pos = _scan(line, pos + 1, ", =", _ESCAPABLE_KEY)
+        if pos < len(line) and line[pos] == "=":
+            raise LineSyntaxError(f"tag value {value!r} holds an unescaped '='")
+        pairs.append((name, value))
+    labels = _labels(pairs)
+    pos = _skip_spaces(line, pos)
+    if pos >= len(line):
+        raise LineSyntaxError("missing fields")
+    fields = []
+    while True:
+        name, pos = _scan(line, pos, ",= ", _ESCAPABLE_KEY)
+        if pos >= len(line) or line[pos] != "=":
+            raise LineSyntaxError(f"field {name!r} has no '='")
+        if line[pos + 1 : pos + 2] == '"':
+            text, pos = _scan_string(line, pos + 1)
+        else:
+            text, pos = _scan(line, pos + 1, ", ", "")
+        fields.append((name, text))
+        if pos < len(line) and line[pos] == ",":
+            pos += 1
+            continue
+        break
+    pos = _skip_spaces(line, pos)
+    if pos >= len(line):
+        return measurement, labels, fields, None
+    ts_text = line[pos:].rstrip(" ")
+    if " " in ts_text:
+        raise LineSyntaxError("unexpected text after the timestamp")
+    return measurement, labels, fields, ts_text
+
+
+def _scan(line: str, pos: int, stops: str, escapable: str) -> tuple[str, int]:
+    """Read from `pos` up to the first unescaped character of `stops`.
+
+    Returns the unescaped text and the position of the stop (or the end).
+    """
+    out = []
+    end = len(line)
+    while pos < end:
+        char = line[pos]
+        if char == "\\" and pos + 1 < end and line[pos + 1] in escapable:
+            out.append(line[pos + 1])
+            pos += 2
+            continue
+        if char in stops:
+            break
+        out.append(char)
+        pos += 1
+    return "".join(out), pos
+
+
+def _scan_string(line: str, pos: int) -> tuple[str, int]:
+    """Read a double-quoted string field starting at `pos` (the opening quote)."""
+    out = ['"']
+    pos += 1
+    end = len(line)
+    while pos < end:
+        char = line[pos]
+        if char == "\\" and pos + 1 < end and line[pos + 1] in '"\\':
+            out.append(line[pos + 1])
+            pos += 2
+            continue
+        if char == '"':
+            out.append('"')
+            return "".join(out), pos + 1
+        out.append(char)
+        pos += 1
+    raise LineSyntaxError("unterminated string field")
+
+
+def _skip_spaces(line: str, pos: int) -> int:
+    while pos < len(line) and line[pos] == " ":
+        pos += 1
+    return pos

@@ -1,0 +1,164 @@
+"""The rules every sample must pass before it is written, whatever its path.
+
+- Metric names follow Prometheus: ``[a-zA-Z_:][a-zA-Z0-9_:]*``.
+- Label keys follow Prometheus: ``[a-zA-Z_][a-zA-Z0-9_]*``, and keys starting
+  with ``__`` are reserved (Prometheus uses them internally).
+- Names and keys are at most `Limits.max_name_length` characters; a series has
+  at most `Limits.max_labels` labels; label values are non-empty, at most
+  `Limits.max_label_value_length` characters, valid UTF-8 and free of NUL
+  (PostgreSQL text cannot hold it). A ``host`` value is at most 253
+  characters, a DNS name's limit (it names the series' Source). The whole
+  series key is at most `Limits.max_series_key_bytes` bytes.
+- Values must be finite: NaN and ±infinity are refused, not stored as gaps,
+  so a gap in a series always means "no point was sent".
+- Timestamps must lie in [now − retention, now + 10 minutes]: older points
+  would land in partitions already dropped, and far-future points are almost
+  always a wrong precision or a broken clock.
+
+A payload line is stored whole or refused whole: when one sample of a line is
+refused (one field of a line-protocol line, say), the line's other samples
+are refused with it, and the line gets one error, the first found.
+
+Pure functions: `now_us` is passed in, no settings or clock are read here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import NamedTuple
+
+from ingestion.parsers.result import ParseResult
+from ingestion.parsers.timestamps import us_to_iso
+from ingestion.samples import Labels, LineError, Sample
+
+METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+LABEL_KEY = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+US_PER_DAY = 86_400 * 1_000_000
+MAX_HOST_LENGTH = 253
+
+
+class Limits(NamedTuple):
+    """Bounds for one write; the defaults match the settings' defaults."""
+
+    retention_days: int = 30
+    max_future_us: int = 10 * 60 * 1_000_000
+    max_labels: int = 30
+    max_label_value_length: int = 1024
+    max_name_length: int = 200
+    # The series key `metric{k="v",...}` has a unique B-tree index, whose
+    # entries PostgreSQL caps at about 2,700 bytes; past that an insert fails.
+    max_series_key_bytes: int = 2048
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def validate_samples(samples: list[Sample], now_us: int, limits: Limits = DEFAULT_LIMITS) -> ParseResult:
+    """Split samples into those that pass every rule and one error per refused line.
+
+    The accepted samples keep their order. Errors are ordered by line.
+    """
+    oldest_us = now_us - limits.retention_days * US_PER_DAY
+    newest_us = now_us + limits.max_future_us
+    series_reasons: dict[tuple[str, Labels], str | None] = {}
+    accepted: list[Sample] = []
+    errors: dict[int, LineError] = {}
+    for sample in samples:
+        key = (sample.metric, sample.labels)
+        if key in series_reasons:
+            reason = series_reasons[key]
+        else:
+            reason = series_reasons[key] = series_error(sample.metric, sample.labels, limits)
+        if reason is None:
+            reason = point_error(sample.ts_us, sample.value, oldest_us, newest_us, limits)
+        if reason is None:
+            accepted.append(sample)
+        elif sample.line not in errors:
+            errors[sample.line] = LineError(sample.line, reason, describe(sample))
+    if errors:
+        accepted = [sample for sample in accepted if sample.line not in errors]
+    return ParseResult(accepted, sorted(errors.values()))
+
+
+def series_error(metric: str, labels: Labels, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """Why this metric name and label set cannot be a series, or None."""
+    if not isinstance(metric, str) or not METRIC_NAME.fullmatch(metric):
+        return f"metric name {metric!r} is not a valid Prometheus name ([a-zA-Z_:][a-zA-Z0-9_:]*)"
+    if len(metric) > limits.max_name_length:
+        return f"metric name is {len(metric)} characters long, over the limit of {limits.max_name_length}"
+    if len(labels) > limits.max_labels:
+        return f"{len(labels)} labels, over the limit of {limits.max_labels} per series"
+    seen = set()
+    for key, value in labels:
+        reason = label_error(key, value, limits)
+        if reason is not None:
+            return reason
+        if key in seen:
+            return f"label {key!r} appears twice"
+        seen.add(key)
+    size = series_key_bytes(metric, labels)
+    if size > limits.max_series_key_bytes:
+        return f"series key is {size} bytes long, over the limit of {limits.max_series_key_bytes}"
+    return None
+
+
+def series_key_bytes(metric: str, labels: Labels) -> int:
+    """Length in bytes of the series key `metric{k="v",...}`, escapes included."""
+    size = len(metric) + (2 if labels else 0)
+    for key, value in labels:
+        escapes = value.count("\\") + value.count('"') + value.count("\n")
+        size += len(key) + len(value.encode("utf-8")) + escapes + 4  # k="v",
+    return size
+
+
+def label_error(key: str, value: str, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """Why this label key and value cannot be stored, or None."""
+    if not isinstance(key, str) or not LABEL_KEY.fullmatch(key):
+        return f"label key {key!r} is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+    if key.startswith("__"):
+        return f"label key {key!r} is reserved: keys starting with '__' are for internal use"
+    if len(key) > limits.max_name_length:
+        return f"label key {key[:40]!r}… is {len(key)} characters long, over the limit of {limits.max_name_length}"
+    if not isinstance(value, str):
+        return f"label {key!r} has a {type(value).__name__} value; label values are strings"
+    if not value:
+        return f"label {key!r} has an empty value (leave the label out instead)"
+    if len(value) > limits.max_label_value_length:
+        return (
+            f"label {key!r} value is {len(value)} characters long, "
+            f"over the limit of {limits.max_label_value_length}"
+        )
+    if key == "host" and len(value) > MAX_HOST_LENGTH:
+        return f"label 'host' value is {len(value)} characters long, over a host name's limit of {MAX_HOST_LENGTH}"
+    if "\x00" in value:
+        return f"label {key!r} value contains a NUL character"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"label {key!r} value is not valid UTF-8"
+    return None
+
+
+def point_error(
+    ts_us: int, value: float, oldest_us: int, newest_us: int, limits: Limits = DEFAULT_LIMITS
+) -> str | None:
+    """Why this timestamp and value cannot be stored, or None."""
+    if not math.isfinite(value):
+        return f"value {value!r} is not a finite number (NaN and infinity are refused)"
+    if ts_us < oldest_us:
+        return (
+            f"timestamp {us_to_iso(ts_us)} is older than the retention period of {limits.retention_days} days"
+        )
+    if ts_us > newest_us:
+        minutes = limits.max_future_us // 60_000_000
+        return f"timestamp {us_to_iso(ts_us)} is more than {minutes} minutes in the future"
+    return None
+
+
+def describe(sample: Sample) -> str:
+    """A short text form of a sample for error messages."""
+    labels = ",".join(f'{key}="{value}"' for key, value in sample.labels)
+    text = f"{sample.metric}{{{labels}}} {sample.value!r} @{sample.ts_us}"
+    return text if len(text) <= 120 else text[:119] + "…"
