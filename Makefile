@@ -15,7 +15,7 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(DB) run-with -- $(PY) -m tsmon.serve
+	$(DB) run-with --stop-after -- $(PY) -m tsmon.serve
 
 test: $(STAMP)
 	$(DB) run-with -- $(PY) -m pytest $(PYTEST_ARGS)

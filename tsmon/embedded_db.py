@@ -10,11 +10,11 @@ on the same folder: it reuses the one it finds running, and `stop()` (used by
 Command line::
 
     python -m tsmon.embedded_db start|stop|status|url
-    python -m tsmon.embedded_db run-with -- COMMAND ...
+    python -m tsmon.embedded_db run-with [--stop-after] -- COMMAND ...
 
 `run-with` starts the server if it is not running, runs COMMAND, and stops the
-server again afterwards if it was the one that started it, also when COMMAND
-is interrupted with Ctrl-C.
+server again afterwards if it was the one that started it (always, with
+`--stop-after`), also when COMMAND is interrupted with Ctrl-C.
 """
 
 from __future__ import annotations
@@ -121,8 +121,9 @@ def stop() -> bool:
     return True
 
 
-def run_with(command: list[str]) -> int:
-    """Run `command` with the server up; stop it afterwards if we started it.
+def run_with(command: list[str], stop_after: bool = False) -> int:
+    """Run `command` with the server up; stop it afterwards if we started it
+    or `stop_after` says so.
 
     With `DATABASE_URL` set there is nothing to manage and the command just runs.
     """
@@ -134,7 +135,7 @@ def run_with(command: list[str]) -> int:
     try:
         return _wait_forwarding_signals(child)
     finally:
-        if started_here:
+        if started_here or stop_after:
             stop()
             print("embedded PostgreSQL stopped", file=sys.stderr)
 
@@ -159,9 +160,7 @@ def _wait_forwarding_signals(child: subprocess.Popen) -> int:
 
 def main(argv: list[str]) -> int:
     action = argv[0] if argv else "status"
-    if action == "start":
-        print(ensure_running())
-    elif action == "url":
+    if action in ("start", "url"):
         print(ensure_running())
     elif action == "stop":
         print("stopped" if stop() else "not running")
@@ -169,12 +168,17 @@ def main(argv: list[str]) -> int:
         print(f"running in {pgdata()}" if is_running() else "not running")
     elif action == "run-with":
         command = argv[1:]
+        stop_after = command[:1] == ["--stop-after"]
+        if stop_after:
+            command = command[1:]
         if command[:1] == ["--"]:
             command = command[1:]
         if not command:
-            print("usage: python -m tsmon.embedded_db run-with -- COMMAND ...", file=sys.stderr)
+            print(
+                "usage: python -m tsmon.embedded_db run-with [--stop-after] -- COMMAND ...", file=sys.stderr
+            )
             return 2
-        return run_with(command)
+        return run_with(command, stop_after)
     else:
         print(__doc__, file=sys.stderr)
         return 2

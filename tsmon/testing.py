@@ -26,5 +26,6 @@ def make_samples(
     values = list(values) if values is not None else [float(i) for i in range(n_points)]
     t0 = epoch_us(start)
     return [
-        Sample(metric, key_labels, t0 + i * step_seconds * 1_000_000, float(values[i]), i + 1) for i in range(n_points)
+        Sample(metric, key_labels, t0 + i * step_seconds * 1_000_000, float(values[i]), i + 1)
+        for i in range(n_points)
     ]

@@ -1,0 +1,45 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from ingestion.models import ApiKey
+
+
+@pytest.mark.django_db
+def test_a_key_is_stored_only_as_a_hash_and_found_by_its_plaintext():
+    key, plaintext = ApiKey.issue("agent", ["write"])
+
+    assert plaintext.startswith(f"tsm_{key.prefix}_")
+    assert plaintext not in (key.key_hash, key.prefix)
+    assert ApiKey.find(plaintext) == key
+    assert ApiKey.find(plaintext[:-1] + ("A" if plaintext[-1] != "A" else "B")) is None
+    assert ApiKey.find("not-a-key") is None
+
+
+@pytest.mark.django_db
+def test_a_revoked_key_is_not_found():
+    key, plaintext = ApiKey.issue("agent", ["write"])
+    key.revoked_at = timezone.now()
+    key.save()
+
+    assert ApiKey.find(plaintext) is None
+
+
+@pytest.mark.django_db
+def test_scopes_allow_what_they_name_and_admin_allows_everything():
+    writer, _ = ApiKey.issue("w", ["write"])
+    admin, _ = ApiKey.issue("a", ["admin"])
+
+    assert writer.allows("write") and not writer.allows("read")
+    assert admin.allows("write") and admin.allows("read")
+
+
+@pytest.mark.django_db
+def test_create_api_key_prints_a_working_key_once():
+    out = StringIO()
+    call_command("create_api_key", "telegraf", "--scope", "write", "--source", "edge-1", stdout=out)
+
+    key = ApiKey.find(out.getvalue().strip())
+    assert key.name == "telegraf" and key.scopes == ["write"] and key.source.name == "edge-1"

@@ -1,0 +1,78 @@
+"""The in-process scheduler: runs every periodic job of tsmon on its interval.
+
+One loop, one process: each round runs the jobs that are due, one after
+another, then sleeps until the next one is due. A failing job is logged and
+retried at its next turn; it never stops the others. SIGTERM and SIGINT end
+the loop after the job that is running.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PeriodicJob:
+    name: str
+    interval_seconds: float
+    run: Callable[[dt.datetime], object]  # takes `now`; its return value is logged
+    next_due: float = field(default=0.0)  # monotonic time
+
+
+class Scheduler:
+    def __init__(self, jobs: list[PeriodicJob], clock: Callable[[], float] = time.monotonic):
+        self.jobs = jobs
+        self.clock = clock
+        self.stopping = threading.Event()
+
+    def install_signal_handlers(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.stop())
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run_forever(self) -> None:
+        while not self.stopping.is_set():
+            self.run_due()
+            self.stopping.wait(self.seconds_until_next())
+
+    def run_due(self) -> list[str]:
+        """Run every job that is due now; return their names."""
+        ran = []
+        for job in self.jobs:
+            if self.stopping.is_set():
+                break
+            if self.clock() >= job.next_due:
+                self.run_job(job)
+                job.next_due = self.clock() + job.interval_seconds
+                ran.append(job.name)
+        return ran
+
+    def run_job(self, job: PeriodicJob) -> bool:
+        """Run one job now; return whether it succeeded."""
+        close_old_connections()  # a database restart must not poison later rounds
+        started = time.perf_counter()
+        try:
+            outcome = job.run(timezone.now())
+        except Exception:
+            logger.exception("job %s failed after %.1fs", job.name, time.perf_counter() - started)
+            return False
+        logger.info("job %s done in %.1fs: %s", job.name, time.perf_counter() - started, outcome)
+        return True
+
+    def seconds_until_next(self) -> float:
+        if not self.jobs:
+            return 60.0
+        return max(0.0, min(job.next_due for job in self.jobs) - self.clock())

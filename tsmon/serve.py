@@ -1,0 +1,130 @@
+"""`make run`: prepare the database and serve tsmon with its background jobs.
+
+Steps: migrate, load the demo data if the database holds no series, make
+sure the demo admin exists, collect static files, then run the web server
+(gunicorn) and the scheduler side by side until Ctrl-C or SIGTERM, which
+stop both. `HOST` and `PORT` choose where the web server listens.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsmon.settings")
+
+
+def main() -> int:
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("seed_demo", if_empty=True)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    username, password = ensure_admin(settings.DATA_DIR)
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    children = start_children(host, port)
+    print_banner(host, port, username, password)
+    return supervise(children)
+
+
+def ensure_admin(data_dir) -> tuple[str, str | None]:
+    """Create the admin account on first run; return its name and password.
+
+    The password comes from TSMON_ADMIN_PASSWORD, or is generated once and
+    kept in the (git-ignored) data folder so that it can be shown again.
+    The password is None when the account existed and was not made here.
+    """
+    from django.contrib.auth import get_user_model
+
+    from tsmon.env import env_secret, env_str
+
+    username = env_str("TSMON_ADMIN_USER", "admin")
+    configured = env_secret("TSMON_ADMIN_PASSWORD")
+    saved = data_dir / "admin-password"
+    password = configured or (saved.read_text().strip() if saved.exists() else None)
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        if password is None:
+            password = secrets.token_urlsafe(12)
+            saved.write_text(password)
+            saved.chmod(0o600)
+        User.objects.create_superuser(username=username, email="", password=password)
+    elif configured is not None:
+        user.set_password(configured)
+        user.save(update_fields=["password"])
+    elif password is not None and not user.check_password(password):
+        password = None  # changed since; we no longer know it
+    return username, password
+
+
+def start_children(host: str, port: str) -> list[subprocess.Popen]:
+    python = sys.executable
+    workers = os.environ.get("TSMON_WEB_WORKERS", "2")
+    web = [
+        python, "-m", "gunicorn", "tsmon.wsgi",
+        "--bind", f"{host}:{port}", "--workers", workers, "--threads", "4",
+        "--timeout", "60", "--graceful-timeout", "10",
+    ]  # fmt: skip
+    scheduler = [python, "manage.py", "run_scheduler"]
+    return [subprocess.Popen(web), subprocess.Popen(scheduler)]
+
+
+def print_banner(host: str, port: str, username: str, password: str | None) -> None:
+    base = f"http://{host}:{port}"
+    shown = password if password is not None else "(unchanged; set TSMON_ADMIN_PASSWORD to reset)"
+    print(
+        f"\ntsmon is running\n"
+        f"  health:    {base}/healthz\n"
+        f"  admin:     {base}/admin/\n"
+        f"  API docs:  {base}/api/docs/\n"
+        f"  login:     {username} / {shown}\n"
+        f"Ctrl-C stops it (and the embedded database).\n",
+        flush=True,
+    )
+
+
+def supervise(children: list[subprocess.Popen]) -> int:
+    """Wait until a child exits or we are told to stop; then stop them all."""
+
+    def terminate(*_):
+        raise KeyboardInterrupt
+
+    # Installed explicitly: a shell starting us in the background sets
+    # SIGINT to "ignore", which Python would otherwise keep.
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)
+    exit_code = 0
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        exit_code = 1  # a child died on its own
+        print("tsmon: a process exited unexpectedly; stopping", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    # Shutting down: a second Ctrl-C or SIGTERM must not cut the wait short
+    # and leave children behind.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from tsmon.serve import ensure_admin
+
+
+@pytest.mark.django_db
+def test_the_first_run_creates_an_admin_with_a_generated_password_kept_for_later(tmp_path, monkeypatch):
+    monkeypatch.delenv("TSMON_ADMIN_PASSWORD", raising=False)
+    username, password = ensure_admin(tmp_path)
+
+    user = get_user_model().objects.get(username=username)
+    assert user.is_superuser and user.check_password(password)
+    assert ensure_admin(tmp_path) == (username, password)
+    assert (tmp_path / "admin-password").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.django_db
+def test_an_admin_password_from_the_environment_wins(tmp_path, monkeypatch):
+    ensure_admin(tmp_path)
+    monkeypatch.setenv("TSMON_ADMIN_PASSWORD", "correct horse battery")
+
+    username, password = ensure_admin(tmp_path)
+
+    assert password == "correct horse battery"
+    assert get_user_model().objects.get(username=username).check_password("correct horse battery")
