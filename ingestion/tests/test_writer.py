@@ -66,7 +66,9 @@ def test_a_point_repeated_inside_one_batch_is_stored_once():
 
 def test_series_with_the_same_labels_in_another_order_are_one_series():
     first = make_samples(labels={"host": "a", "mount": "/"}, start=START, n_points=1)
-    again = make_samples(labels={"mount": "/", "host": "a"}, start=START + dt.timedelta(minutes=1), n_points=1)
+    again = make_samples(
+        labels={"mount": "/", "host": "a"}, start=START + dt.timedelta(minutes=1), n_points=1
+    )
     write_samples(first + again)
 
     assert Series.objects.count() == 1
