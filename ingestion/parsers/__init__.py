@@ -7,7 +7,7 @@ bad input; naming, value and time rules are applied afterwards by
 it maps to metric names and labels.
 """
 
-from ingestion.parsers.csv_table import parse_csv
+from ingestion.parsers.csv_table import parse_csv, parse_label_option
 from ingestion.parsers.json_rows import parse_json
 from ingestion.parsers.line_protocol import parse_line_protocol
 from ingestion.parsers.prometheus_text import parse_exposition
@@ -23,6 +23,7 @@ __all__ = [
     "parse_csv",
     "parse_exposition",
     "parse_json",
+    "parse_label_option",
     "parse_line_protocol",
     "parse_remote_write",
 ]

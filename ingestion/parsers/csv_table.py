@@ -70,6 +70,18 @@ def parse_csv(
     return ParseResult(table.samples, table.errors)
 
 
+def parse_label_option(text: str) -> Labels:
+    """Parse ``k=v,k2=v2`` (as given on a command line or in a query) into
+    canonical labels; raise ValueError naming the bad item."""
+    labels = {}
+    for item in filter(None, (part.strip() for part in (text or "").split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"label {item!r} is not key=value")
+        labels[key.strip()] = value.strip()
+    return tuple(sorted(labels.items()))
+
+
 def _timestamp_column(header: list[str]) -> int:
     lowered = [name.strip().lower() for name in header]
     for index, name in enumerate(lowered):

@@ -81,3 +81,17 @@ def test_the_column_label_cannot_be_given_twice():
     result = parse_csv("ts,a,b\n1,2,3\n", "m", (("column", "x"),))
 
     assert "'column' is taken" in result.errors[0].reason
+
+
+def test_label_options_are_read_as_canonical_labels():
+    from ingestion.parsers import parse_label_option
+
+    assert parse_label_option(" host=a, dc=x ") == (("dc", "x"), ("host", "a"))
+    assert parse_label_option("") == ()
+    for bad in ("host", "=a"):
+        try:
+            parse_label_option(bad)
+        except ValueError as exc:
+            assert repr(bad) in str(exc)
+        else:
+            raise AssertionError(bad)

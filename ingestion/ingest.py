@@ -1,0 +1,82 @@
+"""From parsed payload to stored points: limits, validation, the writer.
+
+Every write path (HTTP endpoints, the CSV command, scraping) ends in
+`ingest`, so the same rules apply whichever way metrics arrive. The limits
+come from settings; `now` is passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+from django.conf import settings
+
+from ingestion.parsers import ParseResult
+from ingestion.samples import LineError
+from ingestion.validation import Limits, validate_samples
+from ingestion.writer import write_samples
+
+DEFAULT_MAX_POINTS_PER_REQUEST = 100_000
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+class TooManyPoints(Exception):
+    """A request holds more points than one request may write."""
+
+    def __init__(self, n_points: int, limit: int):
+        self.n_points = n_points
+        self.limit = limit
+        super().__init__(
+            f"{n_points} points in one request, over the limit of {limit} (TSMON_MAX_POINTS_PER_REQUEST); "
+            "send smaller batches"
+        )
+
+
+class IngestOutcome(NamedTuple):
+    """What a request stored, and the lines it refused (sorted by line)."""
+
+    written: int
+    duplicates: int
+    series_created: int
+    errors: list[LineError]
+
+
+def ingest(parsed: ParseResult, now: dt.datetime, source=None) -> IngestOutcome:
+    """Validate parsed samples and write the valid ones in one transaction.
+
+    Raises TooManyPoints before writing anything when the request is over
+    the point limit; the writer's CardinalityLimitExceeded and database
+    errors propagate with nothing written.
+    """
+    limit = max_points_per_request()
+    if len(parsed.samples) > limit:
+        raise TooManyPoints(len(parsed.samples), limit)
+    checked = validate_samples(parsed.samples, to_us(now), limits_from_settings())
+    result = write_samples(checked.samples, source=source)
+    errors = sorted(parsed.errors + checked.errors) if parsed.errors else checked.errors
+    return IngestOutcome(result.written, result.duplicates, result.series_created, errors)
+
+
+def limits_from_settings() -> Limits:
+    defaults = Limits()
+    return Limits(
+        retention_days=settings.TSMON_RETENTION_DAYS,
+        max_labels=getattr(settings, "TSMON_MAX_LABELS", defaults.max_labels),
+        max_label_value_length=getattr(
+            settings, "TSMON_MAX_LABEL_VALUE_LENGTH", defaults.max_label_value_length
+        ),
+    )
+
+
+def max_points_per_request() -> int:
+    return getattr(settings, "TSMON_MAX_POINTS_PER_REQUEST", DEFAULT_MAX_POINTS_PER_REQUEST)
+
+
+def max_body_bytes() -> int:
+    return getattr(settings, "TSMON_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+
+
+def to_us(moment: dt.datetime) -> int:
+    """Microseconds since the epoch of an aware datetime."""
+    return (moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
