@@ -1,0 +1,255 @@
+"""The streaming anomaly detector: one causal, picklable object for backtests and live jobs.
+
+A job keeps a :class:`StreamingDetector` per series, pickles it after each run
+and feeds the next run only the new points; a backtest feeds a whole file
+through a fresh one. Both run the same code, and the scores do not depend on
+how the points are split into calls (a test checks chunked == point by point).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .kmeans import KMeansWindowScorer
+from .residual import ResidualScorer
+from .validation import check_arrays, check_series
+
+
+@dataclass
+class Detections:
+    """Per-point output of :meth:`StreamingDetector.update`, arrays of shape (n,).
+
+    Attributes
+    ----------
+    score : float64, in [0, 1]; NaN where the value was NaN, 0 before the first model.
+    expected : float64, the value the detector expected (NaN before the first model).
+    lo, hi : float64, the band of ordinary values around ``expected``.
+    direction : int8, +1 above ``expected``, -1 below, 0 equal or unknown.
+    alarm : bool, True where an anomaly event starts (score >= alarm_level
+        outside a refractory period).
+    """
+
+    score: np.ndarray
+    expected: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    direction: np.ndarray
+    alarm: np.ndarray
+
+    def to_frame(self, ts: np.ndarray) -> pd.DataFrame:
+        """The detections as a frame indexed by the UTC timestamps ``ts`` (int64 ns)."""
+        index = pd.DatetimeIndex(
+            np.asarray(ts, dtype=np.int64).view("datetime64[ns]"), name="ts"
+        ).tz_localize("UTC")
+        return pd.DataFrame(self.__dict__, index=index)
+
+
+class StreamingDetector:
+    """Combined causal anomaly detector with its own history, models and retraining cadence.
+
+    Each scorer is refitted every ``retrain_every`` points on the last
+    ``train_size`` values; the last ``n_models`` fits of a scorer must agree
+    (a point's score from that scorer is the minimum over them, as Netdata
+    requires all its recent models to flag a point). The detector's score is
+    the maximum over scorers of these calibrated scores, all from the one
+    shared :class:`~analytics.algorithms.calibration.TailCalibrator`.
+
+    An anomaly *event* starts where the score reaches ``alarm_level``; for the
+    next ``refractory`` points the score is multiplied by ``damping``, so a
+    long anomaly is reported once at its onset rather than at every point.
+
+    Parameters
+    ----------
+    scorers : sequence of scorers or None
+        Objects with ``context_size``, ``fit_values`` and ``score_values``; they
+        are deep-copied at each fit. ``None`` means a k-means window scorer and
+        a residual scorer. The first ``ResidualScorer`` gives expected values and bands.
+    train_size : int
+        Points each fit learns from.
+    min_train : int
+        Points before the first fit (scores are 0 until then).
+    retrain_every : int
+        Points between fits.
+    n_models : int
+        Recent fits per scorer that must agree.
+    alarm_level : float
+        Score that starts an anomaly event.
+    refractory : int
+        Points after an event start whose scores are damped.
+    damping : float
+        Factor applied to scores inside the refractory period.
+
+    Attributes
+    ----------
+    n_seen_ : int
+        Points fed so far.
+    buffer_ : ndarray
+        The last ``max(train_size, context)`` values (NaN kept).
+    models_ : list of list
+        Recent fitted copies per scorer, oldest first.
+    quiet_until_ : int
+        Index of the first point after the current refractory period.
+
+    Notes
+    -----
+    State contract for jobs: the object is plain Python + numpy + scikit-learn,
+    so ``pickle.dumps(detector)`` stores everything needed; load it and call
+    ``update`` with points after the last one fed. Timestamps are checked to
+    increase across calls.
+    """
+
+    def __init__(
+        self,
+        scorers: Sequence | None = None,
+        train_size: int = 2000,
+        min_train: int = 300,
+        retrain_every: int = 250,
+        n_models: int = 2,
+        alarm_level: float = 0.5,
+        refractory: int = 150,
+        damping: float = 0.5,
+    ):
+        self.scorers = scorers
+        self.train_size = train_size
+        self.min_train = min_train
+        self.retrain_every = retrain_every
+        self.n_models = n_models
+        self.alarm_level = alarm_level
+        self.refractory = refractory
+        self.damping = damping
+
+    # -- state ------------------------------------------------------------
+    def _prototypes(self) -> list:
+        return list(self.scorers) if self.scorers is not None else [KMeansWindowScorer(), ResidualScorer()]
+
+    def _start(self) -> None:
+        self.n_seen_ = 0
+        self.last_ts_ = None
+        self.buffer_ = np.empty(0)
+        self.models_ = [[] for _ in self._prototypes()]
+        self.quiet_until_ = 0
+        self.context_ = max(s.context_size for s in self._prototypes()) + 1
+
+    def reset(self) -> StreamingDetector:
+        """Forget all history and models; returns self."""
+        self._start()
+        return self
+
+    # -- feeding ----------------------------------------------------------
+    def update(self, ts: np.ndarray, values: np.ndarray) -> Detections:
+        """Score new points (after all points fed before) and learn from them.
+
+        Parameters
+        ----------
+        ts : ndarray of int64 (ns) or datetime64, shape (n,)
+        values : ndarray of float, shape (n,)
+
+        Returns
+        -------
+        Detections
+            Score, expected value, band, direction and event starts per point.
+        """
+        if not hasattr(self, "n_seen_"):
+            self._start()
+        ts, values = check_arrays(ts, values)
+        if ts.size and self.last_ts_ is not None and ts[0] <= self.last_ts_:
+            raise ValueError("new timestamps must come after the points already fed")
+        parts, start = [], 0
+        while start < values.size:
+            if self._retrain_due(self.n_seen_):
+                self._retrain()
+            stop = min(values.size, start + self._points_to_next_retrain())
+            parts.append(self._score_segment(values[start:stop]))
+            start = stop
+        result = _concat(parts, values.size)
+        self._apply_events(result)
+        if ts.size:
+            self.last_ts_ = int(ts[-1])
+        return result
+
+    def _retrain_due(self, index: int) -> bool:
+        return index >= self.min_train and (index - self.min_train) % self.retrain_every == 0
+
+    def _points_to_next_retrain(self) -> int:
+        if self.n_seen_ < self.min_train:
+            return self.min_train - self.n_seen_
+        return self.retrain_every - (self.n_seen_ - self.min_train) % self.retrain_every
+
+    def _retrain(self) -> None:
+        history = self.buffer_[-self.train_size :]
+        for models, prototype in zip(self.models_, self._prototypes(), strict=True):
+            models.append(copy.deepcopy(prototype).fit_values(history))
+            del models[: -self.n_models]
+
+    def _score_segment(self, segment: np.ndarray) -> Detections:
+        n = segment.size
+        context = np.concatenate([self.buffer_[-self.context_ :], segment])
+        self.buffer_ = np.concatenate([self.buffer_, segment])[-max(self.train_size, self.context_) :]
+        self.n_seen_ += n
+        if not self.models_[0]:
+            nan = np.full(n, np.nan)
+            return Detections(
+                np.zeros(n), nan, nan.copy(), nan.copy(), np.zeros(n, np.int8), np.zeros(n, bool)
+            )
+        per_scorer = [np.min([m.score_values(context, n) for m in models], axis=0) for models in self.models_]
+        score = np.max(per_scorer, axis=0)
+        score[np.isnan(segment)] = np.nan
+        expected, half = self._expected(context, n)
+        direction = np.sign(segment - expected)
+        return Detections(
+            score,
+            expected,
+            expected - half,
+            expected + half,
+            np.nan_to_num(direction).astype(np.int8),
+            np.zeros(n, bool),
+        )
+
+    def _expected(self, context: np.ndarray, n: int) -> tuple[np.ndarray, float]:
+        for models in self.models_:
+            latest = models[-1]
+            if isinstance(latest, ResidualScorer):
+                return latest.expected_values(context, n), latest.half_width_
+        return np.full(n, np.nan), np.nan
+
+    def _apply_events(self, result: Detections) -> None:
+        # Events are sequential (an alarm silences the next `refractory` points),
+        # but only the few points above alarm_level need the loop.
+        first = self.n_seen_ - result.score.size
+        damped = np.zeros(result.score.size, bool)
+        damped[: max(0, min(result.score.size, self.quiet_until_ - first))] = True
+        for i in np.flatnonzero(result.score >= self.alarm_level):
+            if first + i >= self.quiet_until_:
+                result.alarm[i] = True
+                self.quiet_until_ = first + i + 1 + self.refractory
+                damped[i + 1 : i + 1 + self.refractory] = True
+        result.score[damped] *= self.damping
+
+
+def _concat(parts: list[Detections], n: int) -> Detections:
+    if not parts:
+        empty = np.empty(0)
+        return Detections(empty, empty, empty, empty, np.empty(0, np.int8), np.empty(0, bool))
+    fields = Detections.__dataclass_fields__
+    return Detections(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in fields})
+
+
+def detect(y: pd.Series, detector: StreamingDetector | None = None) -> pd.DataFrame:
+    """Run a fresh copy of ``detector`` (default: :class:`StreamingDetector`) over ``y``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``y``: ``score``, ``expected``, ``lo``, ``hi``,
+        ``direction``, ``alarm``. NaN values get a NaN score.
+    """
+    ts, values = check_series(y)
+    fresh = copy.deepcopy(detector) if detector is not None else StreamingDetector()
+    frame = fresh.reset().update(ts, values).to_frame(ts)
+    frame.loc[np.isnan(values), "score"] = np.nan
+    return frame.set_axis(y.index)
