@@ -42,6 +42,7 @@ from ingestion.parsers import (
     parse_line_protocol,
     parse_remote_write,
 )
+from ingestion.parsers.result import shorten
 from ingestion.samples import LineError
 from ingestion.writer import CardinalityLimitExceeded
 
@@ -153,6 +154,15 @@ def _error_list(errors: list[LineError]) -> dict:
     return {"errors": listed, "errors_total": len(errors)}
 
 
+def _quote_lines(errors: list[LineError], text: str) -> list[LineError]:
+    """Errors found after parsing (by validation) quote the line as sent."""
+    lines = text.split("\n")
+    return [
+        error._replace(text=shorten(lines[error.line - 1].strip())) if 0 < error.line <= len(lines) else error
+        for error in errors
+    ]
+
+
 def _describe(error: LineError) -> str:
     where = f"line {error.line}: {error.reason}"
     return f"{where}: {error.text!r}" if error.text else where
@@ -203,6 +213,7 @@ class InfluxWriteView(WriteView):
             raise InputError("bucket is required (?bucket=...)")
         precision = precision_param(request, "ns")
         text, encoding_errors = self.text(request)
+        self.body_text = text  # for quoting refused lines as they were sent
         parsed = parse_line_protocol(text, precision, to_us(now))
         if encoding_errors:
             return ParseResult(parsed.samples, sorted(parsed.errors + encoding_errors))
@@ -212,6 +223,7 @@ class InfluxWriteView(WriteView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def partial(self, outcome: IngestOutcome) -> Response:
+        outcome = outcome._replace(errors=_quote_lines(outcome.errors, self.body_text))
         first = outcome.errors[0]
         message = f"partial write: {_describe(first)}"
         if len(outcome.errors) > 1:
