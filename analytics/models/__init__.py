@@ -1,0 +1,5 @@
+"""Models of the analytics app, one module per subject."""
+
+from analytics.models.detection import Anomaly, AnomalyEvent, Detector, DetectorState, Forecast, JobRun
+
+__all__ = ["Anomaly", "AnomalyEvent", "Detector", "DetectorState", "Forecast", "JobRun"]
