@@ -1,5 +1,19 @@
 """Models of the analytics app, one module per subject."""
 
+from analytics.models.alerts import Alert, AlertRule, Delivery, Notification, NotificationChannel, Silence
 from analytics.models.detection import Anomaly, AnomalyEvent, Detector, DetectorState, Forecast, JobRun
 
-__all__ = ["Anomaly", "AnomalyEvent", "Detector", "DetectorState", "Forecast", "JobRun"]
+__all__ = [
+    "Alert",
+    "AlertRule",
+    "Delivery",
+    "Notification",
+    "NotificationChannel",
+    "Silence",
+    "Anomaly",
+    "AnomalyEvent",
+    "Detector",
+    "DetectorState",
+    "Forecast",
+    "JobRun",
+]
