@@ -80,3 +80,35 @@ def max_body_bytes() -> int:
 def to_us(moment: dt.datetime) -> int:
     """Microseconds since the epoch of an aware datetime."""
     return (moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+
+
+def ingest_in_chunks(
+    parsed: ParseResult, now: dt.datetime, source=None, chunk_size: int | None = None
+) -> IngestOutcome:
+    """`ingest` a large parse result (a whole CSV file) in chunks of at most
+    TSMON_MAX_POINTS_PER_REQUEST samples, one transaction each."""
+    chunk_size = chunk_size or max_points_per_request()
+    written = duplicates = created = 0
+    errors = list(parsed.errors)
+    for start in range(0, max(len(parsed.samples), 1), chunk_size):
+        chunk = ParseResult(parsed.samples[start : start + chunk_size], [])
+        outcome = ingest(chunk, now, source)
+        written += outcome.written
+        duplicates += outcome.duplicates
+        created += outcome.series_created
+        errors.extend(outcome.errors)
+    return IngestOutcome(written, duplicates, created, sorted(errors))
+
+
+def shift_to_end_at(parsed: ParseResult, end_us: int) -> ParseResult:
+    """Move every timestamp by one offset so the latest lands on `end_us`.
+
+    Lets an archived data set (NAB's files are from 2013–2015) be loaded
+    inside the retention window, keeping its spacing and weekdays' distance.
+    """
+    if not parsed.samples:
+        return parsed
+    offset = end_us - max(sample.ts_us for sample in parsed.samples)
+    return ParseResult(
+        [sample._replace(ts_us=sample.ts_us + offset) for sample in parsed.samples], parsed.errors
+    )
