@@ -1,0 +1,177 @@
+"""Prometheus scraping: pull exposition text from targets on their schedule.
+
+Targets come from the database (`ScrapeTarget`, each with its interval and
+labels) and from the ``TSMON_SCRAPE_TARGETS`` setting: comma-separated
+``job=url`` items (or bare URLs, job ``scrape``), every
+``TSMON_SCRAPE_INTERVAL_SECONDS``. The scheduler calls `scrape_due_targets`.
+
+As Prometheus does, every sample gets ``job`` and ``instance`` (host:port)
+labels, and each scrape also writes ``up`` (1 or 0) and
+``scrape_duration_seconds`` for the target, so a target that stops
+answering shows as a series that drops to 0 rather than as silence.
+NaN samples (summaries without observations) are skipped, not refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from ingestion.ingest import ingest, max_body_bytes, to_us
+from ingestion.models import ScrapeTarget
+from ingestion.parsers import ParseResult, parse_exposition
+from ingestion.parsers.result import shorten
+from ingestion.samples import Labels, Sample
+from ingestion.writer import CardinalityLimitExceeded
+
+logger = logging.getLogger(__name__)
+
+ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1"
+DEFAULT_INTERVAL_SECONDS = 60
+DEFAULT_TIMEOUT_SECONDS = 10
+
+# When each settings target was last scraped by this process (database
+# targets keep theirs in the row).
+_settings_last_scrape: dict[str, dt.datetime] = {}
+
+
+class ScrapeError(Exception):
+    """The target could not be fetched or read."""
+
+
+@dataclass
+class ScrapeReport:
+    """The result of scraping one target."""
+
+    job: str
+    url: str
+    up: bool
+    written: int = 0
+    refused: int = 0
+    duration_s: float = 0.0
+    error: str = ""
+    errors: list = field(default_factory=list)
+
+
+@dataclass
+class Target:
+    job: str
+    url: str
+    interval_seconds: int
+    labels: dict[str, str]
+    row: ScrapeTarget | None = None
+
+
+def scrape_due_targets(now: dt.datetime) -> list[ScrapeReport]:
+    """Scrape every enabled target whose interval has passed; return a report each."""
+    return [scrape_target(target, now) for target in due_targets(now)]
+
+
+def due_targets(now: dt.datetime) -> list[Target]:
+    targets = [
+        Target(row.name, row.url, row.interval_seconds, dict(row.labels or {}), row)
+        for row in ScrapeTarget.objects.filter(enabled=True)
+        if row.is_due(now)
+    ]
+    interval = getattr(settings, "TSMON_SCRAPE_INTERVAL_SECONDS", DEFAULT_INTERVAL_SECONDS)
+    for job, url in settings_targets():
+        last = _settings_last_scrape.get(url)
+        if last is None or (now - last).total_seconds() >= interval:
+            targets.append(Target(job, url, interval, {}))
+    return targets
+
+
+def settings_targets() -> list[tuple[str, str]]:
+    """(job, url) of each item of TSMON_SCRAPE_TARGETS."""
+    configured = getattr(settings, "TSMON_SCRAPE_TARGETS", [])
+    items = configured.split(",") if isinstance(configured, str) else configured
+    targets = []
+    for item in filter(None, (entry.strip() for entry in items)):
+        job, sep, url = item.partition("=")
+        targets.append((job.strip(), url.strip()) if sep and "://" not in job else ("scrape", item))
+    return targets
+
+
+def scrape_target(target: Target, now: dt.datetime) -> ScrapeReport:
+    """Fetch, parse and store one target; record the outcome on its row."""
+    started = time.monotonic()
+    report = ScrapeReport(target.job, target.url, up=False)
+    target_labels = _target_labels(target)
+    parsed = ParseResult([], [])
+    try:
+        text = fetch(target.url)
+        parsed = parse_exposition(text, to_us(now), target_labels)
+        report.up = True
+    except ScrapeError as exc:
+        report.error = str(exc)
+        logger.warning("scrape of %s (%s) failed: %s", target.job, target.url, exc)
+    report.duration_s = time.monotonic() - started
+    samples = [s for s in parsed.samples if not math.isnan(s.value)]
+    samples += _health_samples(report, target_labels, to_us(now))
+    try:
+        outcome = ingest(ParseResult(samples, parsed.errors), now)
+    except CardinalityLimitExceeded as exc:
+        report.error = str(exc)
+        _record(target, report, now)
+        return report
+    report.written = outcome.written
+    report.refused = len(outcome.errors)
+    report.errors = outcome.errors
+    if outcome.errors and not report.error:
+        first = outcome.errors[0]
+        report.error = shorten(
+            f"{len(outcome.errors)} line(s) refused; line {first.line}: {first.reason}", 500
+        )
+    _record(target, report, now)
+    return report
+
+
+def fetch(url: str, timeout: float | None = None) -> str:
+    """GET an exposition page, bounded in size and time."""
+    timeout = timeout or getattr(settings, "TSMON_SCRAPE_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)
+    limit = max_body_bytes()
+    request = urllib.request.Request(url, headers={"Accept": ACCEPT, "User-Agent": "tsmon-scraper"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read(limit + 1)
+            charset = response.headers.get_content_charset() or "utf-8"
+    except urllib.error.HTTPError as exc:
+        raise ScrapeError(f"HTTP {exc.code}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise ScrapeError(str(getattr(exc, "reason", exc))) from None
+    if len(body) > limit:
+        raise ScrapeError(f"page is over the limit of {limit} bytes")
+    try:
+        return body.decode(charset)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise ScrapeError(f"page is not valid {charset}: {exc}") from None
+
+
+def _target_labels(target: Target) -> Labels:
+    parts = urlsplit(target.url)
+    instance = parts.netloc.rsplit("@", 1)[-1]
+    return tuple(sorted({**target.labels, "job": target.job, "instance": instance}.items()))
+
+
+def _health_samples(report: ScrapeReport, labels: Labels, ts_us: int) -> list[Sample]:
+    return [
+        Sample("up", labels, ts_us, 1.0 if report.up else 0.0, 0),
+        Sample("scrape_duration_seconds", labels, ts_us, report.duration_s, 0),
+    ]
+
+
+def _record(target: Target, report: ScrapeReport, now: dt.datetime) -> None:
+    if target.row is None:
+        _settings_last_scrape[target.url] = now
+        return
+    ScrapeTarget.objects.filter(pk=target.row.pk).update(
+        last_scrape_at=now, last_duration_ms=report.duration_s * 1000.0, last_error=report.error
+    )
