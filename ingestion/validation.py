@@ -52,6 +52,7 @@ class Limits(NamedTuple):
 
 
 DEFAULT_LIMITS = Limits()
+_UNSEEN = object()
 
 
 def validate_samples(samples: list[Sample], now_us: int, limits: Limits = DEFAULT_LIMITS) -> ParseResult:
@@ -63,19 +64,22 @@ def validate_samples(samples: list[Sample], now_us: int, limits: Limits = DEFAUL
     newest_us = now_us + limits.max_future_us
     series_reasons: dict[tuple[str, Labels], str | None] = {}
     accepted: list[Sample] = []
+    append = accepted.append
     errors: dict[int, LineError] = {}
+    isfinite = math.isfinite
     for sample in samples:
-        key = (sample.metric, sample.labels)
-        if key in series_reasons:
-            reason = series_reasons[key]
-        else:
-            reason = series_reasons[key] = series_error(sample.metric, sample.labels, limits)
+        metric, labels, ts_us, value, line = sample
+        key = (metric, labels)
+        reason = series_reasons.get(key, _UNSEEN)
+        if reason is _UNSEEN:
+            reason = series_reasons[key] = series_error(metric, labels, limits)
+        if reason is None and oldest_us <= ts_us <= newest_us and isfinite(value):
+            append(sample)
+            continue
         if reason is None:
-            reason = point_error(sample.ts_us, sample.value, oldest_us, newest_us, limits)
-        if reason is None:
-            accepted.append(sample)
-        elif sample.line not in errors:
-            errors[sample.line] = LineError(sample.line, reason, describe(sample))
+            reason = point_error(ts_us, value, oldest_us, newest_us, limits)
+        if line not in errors:
+            errors[line] = LineError(line, reason, describe(sample))
     if errors:
         accepted = [sample for sample in accepted if sample.line not in errors]
     return ParseResult(accepted, sorted(errors.values()))

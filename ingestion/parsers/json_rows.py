@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 
 from ingestion.parsers.result import ParseResult
-from ingestion.parsers.timestamps import check_precision, iso_to_us, number_to_us
+from ingestion.parsers.timestamps import check_precision, int_to_us, iso_to_us, number_to_us
 from ingestion.samples import Labels, LineError, Sample
 
 _ROW_KEYS = frozenset(("metric", "labels", "ts", "value"))
@@ -67,26 +67,52 @@ _FORM_HINT = (
 
 def _parse_rows(rows: list, precision: str, now_us: int) -> ParseResult:
     samples: list[Sample] = []
+    append = samples.append
     errors: list[LineError] = []
     labels_cache: dict = {}
+    # Nanosecond timestamps need a floor division; they take the careful path.
+    multiplier = 0 if precision == "ns" else int_to_us(1, precision)
     for number, row in enumerate(rows, 1):
+        # The common row (four keys, plain types, labels seen before) is
+        # taken inline; anything else gets the careful, explaining path.
+        if type(row) is dict and len(row) == 4 and multiplier:
+            try:
+                metric, labels, ts, value = row["metric"], row["labels"], row["ts"], row["value"]
+                canonical = labels_cache.get(tuple(labels.items()))
+            except (KeyError, TypeError, AttributeError):
+                canonical = None
+            if (
+                canonical is not None
+                and type(metric) is str
+                and type(ts) is int
+                and (type(value) is float or type(value) is int)
+                and -_MAX_FAST_VALUE < value < _MAX_FAST_VALUE
+            ):
+                append(Sample(metric, canonical, ts * multiplier, float(value), number))
+                continue
         try:
-            if not isinstance(row, dict):
-                raise RowError(f"row is a {_json_type(row)}, expected an object")
-            if not row.keys() <= _ROW_KEYS:
-                raise RowError(
-                    f"unknown key(s) {sorted(row.keys() - _ROW_KEYS)}; rows have {sorted(_ROW_KEYS)}"
-                )
-            metric = row.get("metric")
-            if not isinstance(metric, str):
-                raise RowError('"metric" must be a string')
-            labels = _cached_labels(row.get("labels"), labels_cache)
-            ts = row.get("ts")
-            ts_us = now_us if ts is None else _ts_to_us(ts, precision)
-            samples.append(Sample(metric, labels, ts_us, _value(row.get("value")), number))
+            append(_parse_row(row, number, precision, now_us, labels_cache))
         except RowError as exc:
             errors.append(LineError(number, str(exc), _preview(row)))
     return ParseResult(samples, errors)
+
+
+# Integers beyond this might not fit a float64; they take the careful path.
+_MAX_FAST_VALUE = 2**53
+
+
+def _parse_row(row: object, number: int, precision: str, now_us: int, labels_cache: dict) -> Sample:
+    if not isinstance(row, dict):
+        raise RowError(f"row is a {_json_type(row)}, expected an object")
+    if not row.keys() <= _ROW_KEYS:
+        raise RowError(f"unknown key(s) {sorted(row.keys() - _ROW_KEYS)}; rows have {sorted(_ROW_KEYS)}")
+    metric = row.get("metric")
+    if not isinstance(metric, str):
+        raise RowError('"metric" must be a string')
+    labels = _cached_labels(row.get("labels"), labels_cache)
+    ts = row.get("ts")
+    ts_us = now_us if ts is None else _ts_to_us(ts, precision)
+    return Sample(metric, labels, ts_us, _value(row.get("value")), number)
 
 
 def _parse_columns(document: dict, precision: str) -> ParseResult:
