@@ -1,0 +1,1 @@
+from analytics import alerts_admin  # noqa: F401

@@ -1,0 +1,443 @@
+"""Alert rule evaluation: what each rule sees, how its alerts move, what to tell.
+
+`observe(rule, now)` reads what a rule needs with one SQL query per rule
+(latest points, anomaly windows or stored forecasts of every selected series
+at once) and answers, per series, whether the condition holds and the
+numbers that explain it. `evaluate_rule` moves the rule's alerts through
+their lifecycle (`Alert.next_state`) and queues the notifications; the
+transaction around it belongs to `analytics.alert_jobs`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import connection
+from django.template import Context, Engine, TemplateSyntaxError
+
+from analytics.models.alerts import (
+    Alert,
+    AlertRule,
+    AlertState,
+    Notification,
+    RuleKind,
+    Silence,
+)
+from analytics.models.detection import Forecast
+from ingestion.models import Series
+from ingestion.queries import select_series
+
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
+# Alertmanager's "not resolved yet" end time.
+ZERO_TIME = "0001-01-01T00:00:00Z"
+ALERT_FIELDS = [
+    "state",
+    "fired_at",
+    "recovering_since",
+    "resolved_at",
+    "last_evaluated_at",
+    "value",
+    "expected",
+    "lo",
+    "hi",
+    "score",
+    "details",
+    "silenced_by",
+    "last_notified_at",
+]
+
+_engine = Engine(autoescape=False)
+
+
+class Observation(NamedTuple):
+    """What one rule saw on one series at one evaluation."""
+
+    condition: bool
+    value: float | None = None
+    expected: float | None = None
+    lo: float | None = None
+    hi: float | None = None
+    score: float | None = None
+    details: dict | None = None
+
+
+NOTHING = Observation(False)
+
+
+class RuleOutcome(NamedTuple):
+    n_alerts: int
+    n_changed: int
+    n_notifications: int
+
+
+def public_url() -> str:
+    return getattr(settings, "TSMON_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/")
+
+
+def series_url(series_id: int) -> str:
+    return f"{public_url()}/api/v1/series/{series_id}"
+
+
+def alert_url(alert_id: int) -> str:
+    return f"{public_url()}/api/v1/alerts/{alert_id}"
+
+
+# -- what a rule sees ---------------------------------------------------------
+
+
+def observe(rule: AlertRule, now: dt.datetime) -> dict[int, Observation]:
+    """Per selected series id, whether the rule's condition holds at `now`."""
+    observers = {
+        RuleKind.THRESHOLD: _observe_threshold,
+        RuleKind.NO_DATA: _observe_no_data,
+        RuleKind.ANOMALY: _observe_anomaly,
+        RuleKind.ANOMALY_THRESHOLD: _observe_anomaly,
+        RuleKind.FORECAST: _observe_forecast,
+    }
+    return observers[rule.kind](rule, now)
+
+
+def _selected_sql(rule: AlertRule) -> tuple[str, list]:
+    """The selector's series ids as a sub-query, so each rule costs one query."""
+    queryset = select_series(rule.parsed_selector(), Series.objects.order_by())
+    sql, params = queryset.values("id").query.sql_with_params()
+    return sql, list(params)
+
+
+def _latest_points(rule: AlertRule, now: dt.datetime) -> list[tuple]:
+    """(series_id, ts, value) of the latest point in the rule's window, for
+    every selected series; ts and value are None for a series without one."""
+    sub, params = _selected_sql(rule)
+    since = now - dt.timedelta(seconds=rule.window_seconds)
+    with connection.cursor() as cursor:
+        # One index probe on the (series_id, ts) primary key per series.
+        cursor.execute(
+            f"""
+            SELECT s.id, p.ts, p.value FROM ingestion_series s
+            LEFT JOIN LATERAL (
+                SELECT ts, value FROM ingestion_point
+                WHERE series_id = s.id AND ts > %s AND ts <= %s
+                ORDER BY ts DESC LIMIT 1
+            ) p ON true
+            WHERE s.id IN ({sub})
+            """,
+            [since, now, *params],
+        )
+        return cursor.fetchall()
+
+
+def _observe_threshold(rule: AlertRule, now: dt.datetime) -> dict[int, Observation]:
+    observations = {}
+    for series_id, ts, value in _latest_points(rule, now):
+        if ts is not None:
+            details = {"ts": ts.isoformat(), "threshold": rule.threshold, "operator": rule.operator}
+            observations[series_id] = Observation(rule.compare(value), value, details=details)
+    return observations
+
+
+def _observe_no_data(rule: AlertRule, now: dt.datetime) -> dict[int, Observation]:
+    return {
+        series_id: Observation(ts is None, details={"silent_for_seconds": rule.window_seconds})
+        for series_id, ts, _ in _latest_points(rule, now)
+    }
+
+
+def _anomaly_windows(rule: AlertRule, now: dt.datetime) -> list[tuple]:
+    """Per selected series with points in the window: the point count, the
+    anomalous point count, the latest value and the peak anomaly (JSON)."""
+    sub, params = _selected_sql(rule)
+    since = now - dt.timedelta(seconds=rule.window_seconds)
+    detector_sql, detector_params = (
+        ("AND detector_id = %s", [rule.detector_id]) if rule.detector_id else ("", [])
+    )
+    with connection.cursor() as cursor:
+        # Several detectors may score one point: keep its highest score, so a
+        # point counts once.
+        cursor.execute(
+            f"""
+            WITH a AS (
+                SELECT DISTINCT ON (series_id, ts) series_id, ts, score, value, expected, lo, hi
+                FROM analytics_anomaly
+                WHERE series_id IN ({sub}) AND ts > %s AND ts <= %s AND score >= %s {detector_sql}
+                ORDER BY series_id, ts, score DESC
+            ), p AS (
+                SELECT series_id, count(*) AS n_points, (array_agg(value ORDER BY ts DESC))[1] AS last_value
+                FROM ingestion_point
+                WHERE series_id IN ({sub}) AND ts > %s AND ts <= %s
+                GROUP BY series_id
+            )
+            SELECT p.series_id, p.n_points, p.last_value, count(a.ts),
+                   (array_agg(jsonb_build_object(
+                        'ts', a.ts, 'score', a.score, 'value', a.value,
+                        'expected', a.expected, 'lo', a.lo, 'hi', a.hi)
+                    ORDER BY a.score DESC, a.ts DESC) FILTER (WHERE a.ts IS NOT NULL))[1]
+            FROM p LEFT JOIN a ON a.series_id = p.series_id
+            GROUP BY p.series_id, p.n_points, p.last_value
+            """,
+            [*params, since, now, rule.min_score, *detector_params, *params, since, now],
+        )
+        return cursor.fetchall()
+
+
+def _observe_anomaly(rule: AlertRule, now: dt.datetime) -> dict[int, Observation]:
+    observations = {}
+    for series_id, n_points, last_value, n_anomalous, peak in _anomaly_windows(rule, now):
+        fraction = n_anomalous / n_points
+        condition = fraction >= rule.min_fraction and n_anomalous > 0
+        value = peak["value"] if peak else last_value
+        if rule.kind == RuleKind.ANOMALY_THRESHOLD:
+            # The latest value must also cross the limit: an anomalous 2 % CPU pages no one.
+            condition = condition and rule.compare(last_value)
+            value = last_value
+        details = {"fraction": round(fraction, 4), "n_points": n_points, "n_anomalous": n_anomalous}
+        if peak:
+            details["peak_ts"] = peak["ts"]
+        peak = peak or {}
+        observations[series_id] = Observation(
+            condition, value, peak.get("expected"), peak.get("lo"), peak.get("hi"), peak.get("score"), details
+        )
+    return observations
+
+
+def _observe_forecast(rule: AlertRule, now: dt.datetime) -> dict[int, Observation]:
+    selected = select_series(rule.parsed_selector(), Series.objects.order_by()).values("id")
+    observations = {}
+    for forecast in Forecast.objects.filter(series_id__in=selected).order_by():
+        observations[forecast.series_id] = _forecast_crossing(rule, forecast, now)
+    return observations
+
+
+def _forecast_crossing(rule: AlertRule, forecast: Forecast, now: dt.datetime) -> Observation:
+    """The first forecast step within the horizon whose band edge crosses the limit."""
+    horizon_end = now + dt.timedelta(seconds=rule.horizon_seconds)
+    edge = rule.band_edge
+    for point in forecast.points:
+        ts = _parse_ts(point.get("ts"))
+        if ts is None or not now <= ts <= horizon_end:
+            continue
+        bound = point.get(edge, point.get("mean"))
+        if rule.compare(bound):
+            lo, hi = point.get(f"lo-{rule.forecast_level}"), point.get(f"hi-{rule.forecast_level}")
+            details = {"crosses_at": ts.isoformat(), "edge": edge, "threshold": rule.threshold}
+            return Observation(True, bound, point.get("mean"), lo, hi, None, details)
+    return NOTHING
+
+
+def _parse_ts(value) -> dt.datetime | None:
+    if isinstance(value, int | float):
+        return dt.datetime.fromtimestamp(value, dt.UTC)
+    try:
+        return dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# -- how alerts move ----------------------------------------------------------
+
+
+def evaluate_rule(rule: AlertRule, now: dt.datetime, silences: Sequence[Silence]) -> RuleOutcome:
+    """Evaluate one rule at `now`: advance its alerts, store them, queue notifications."""
+    observations = observe(rule, now)
+    alerts = list(rule.alerts.open().select_related("series"))
+    new = _new_alerts(rule, observations, {a.series_id for a in alerts}, now)
+    to_notify, changed = [], 0
+    for alert in [*alerts, *new]:
+        alert.rule = rule  # already loaded; saves a query per alert
+        before = alert.state
+        observation = observations.get(alert.series_id, NOTHING)
+        event = alert.advance(observation.condition, now)
+        if observation.condition:
+            _explain(alert, observation)
+        alert.silenced_by = next((s for s in silences if s.matches(alert.labels)), None)
+        changed += alert.state != before
+        if alert.wants_notification(event, now):
+            alert.last_notified_at = now
+            to_notify.append(alert)
+    Alert.objects.bulk_create(new)
+    Alert.objects.bulk_update(alerts, ALERT_FIELDS)
+    n_notifications = enqueue_notifications(rule, to_notify, now)
+    return RuleOutcome(len(alerts) + len(new), changed, n_notifications)
+
+
+def _new_alerts(rule: AlertRule, observations: dict, open_series: set[int], now: dt.datetime) -> list[Alert]:
+    """Unsaved alerts for the series whose condition holds and that have no open alert."""
+    ids = [sid for sid, o in observations.items() if o.condition and sid not in open_series]
+    series = Series.objects.in_bulk(ids) if ids else {}
+    return [
+        Alert(rule=rule, series=series[sid], labels=rule.alert_labels(series[sid]), started_at=now)
+        for sid in sorted(series)
+    ]
+
+
+def _explain(alert: Alert, observation: Observation) -> None:
+    alert.value, alert.expected = _finite(observation.value), _finite(observation.expected)
+    alert.lo, alert.hi, alert.score = (
+        _finite(observation.lo),
+        _finite(observation.hi),
+        _finite(observation.score),
+    )
+    alert.details = observation.details or {}
+
+
+def _finite(value) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+# -- what to tell -------------------------------------------------------------
+
+
+def enqueue_notifications(rule: AlertRule, alerts: Sequence[Alert], now: dt.datetime) -> int:
+    """Queue one notification per alert group and active channel of the rule."""
+    if not alerts:
+        return 0
+    channels = [c for c in rule.channels.all() if c.is_active]
+    rows = []
+    for group_labels, members in group_alerts(rule, alerts).items():
+        message = build_message(rule, dict(group_labels), members)
+        for channel in channels:
+            rows.append(
+                Notification(
+                    channel=channel,
+                    rule=rule,
+                    status=message["status"],
+                    group_key=message["groupKey"],
+                    payload={**message, "receiver": channel.name},
+                    alert_ids=[a.pk for a in members],
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def group_alerts(rule: AlertRule, alerts: Iterable[Alert]) -> dict[tuple, list[Alert]]:
+    """Alerts keyed by the values of the rule's `group_by` labels.
+
+    No `group_by` puts all of a rule's alerts in one group; `...` makes each
+    alert its own group, as in Alertmanager.
+    """
+    groups: dict[tuple, list[Alert]] = {}
+    for alert in alerts:
+        names = sorted(_public_labels(alert.labels)) if "..." in rule.group_by else rule.group_by
+        key = (("alertname", rule.name), *((n, alert.labels.get(n, "")) for n in names if n != "alertname"))
+        groups.setdefault(key, []).append(alert)
+    return groups
+
+
+def build_message(rule: AlertRule, group_labels: dict[str, str], alerts: Sequence[Alert]) -> dict:
+    """The Alertmanager webhook message (version 4) about `alerts`, minus `receiver`."""
+    items = [alert_item(rule, alert) for alert in alerts]
+    firing = any(item["status"] == "firing" for item in items)
+    return {
+        "version": "4",
+        "groupKey": "{}:" + _braced(group_labels),
+        "truncatedAlerts": 0,
+        "status": "firing" if firing else "resolved",
+        "groupLabels": group_labels,
+        "commonLabels": _common([item["labels"] for item in items]),
+        "commonAnnotations": _common([item["annotations"] for item in items]),
+        "externalURL": public_url(),
+        "alerts": items,
+    }
+
+
+def alert_item(rule: AlertRule, alert: Alert) -> dict:
+    """One alert as Alertmanager's webhook lists it, annotations saying why."""
+    resolved = alert.state in (AlertState.RESOLVED, AlertState.INACTIVE)
+    return {
+        "status": "resolved" if resolved else "firing",
+        "labels": _public_labels(alert.labels),
+        "annotations": annotations(rule, alert),
+        "startsAt": _rfc3339(alert.fired_at or alert.started_at),
+        "endsAt": _rfc3339(alert.resolved_at) if resolved else ZERO_TIME,
+        "generatorURL": series_url(alert.series_id),
+        "fingerprint": alert.fingerprint,
+    }
+
+
+def annotations(rule: AlertRule, alert: Alert) -> dict[str, str]:
+    """The rule's templates rendered for `alert`, plus the numbers that explain it."""
+    context = template_context(alert)
+    texts = {"summary": rule.summary or default_summary(rule), **rule.annotations}
+    rendered = {str(name): render_template(str(text), context) for name, text in texts.items()}
+    numbers = {
+        "value": _number(alert.value),
+        "expected": _number(alert.expected),
+        "band": f"[{_number(alert.lo)}, {_number(alert.hi)}]" if alert.lo is not None else "",
+        "score": _number(alert.score),
+    }
+    links = {"series": alert.series.key, "series_url": series_url(alert.series_id)}
+    if alert.pk:
+        links["alert_url"] = alert_url(alert.pk)
+    return {**rendered, **{k: v for k, v in numbers.items() if v}, **links}
+
+
+def default_summary(rule: AlertRule) -> str:
+    texts = {
+        RuleKind.THRESHOLD: "{{ series }} is {{ value }} ({{ rule.operator }} {{ rule.threshold }})",
+        RuleKind.ANOMALY: "{{ series }} is anomalous: {{ value }}, expected {{ expected }} (score {{ score }})",
+        RuleKind.ANOMALY_THRESHOLD: "{{ series }} is anomalous and {{ rule.operator }} {{ rule.threshold }}: "
+        "{{ value }}, expected {{ expected }} (score {{ score }})",
+        RuleKind.FORECAST: "{{ series }} is forecast to reach {{ rule.threshold }} by {{ details.crosses_at }}",
+        RuleKind.NO_DATA: "{{ series }} has sent no data for {{ rule.window_seconds }}s",
+    }
+    return texts[rule.kind]
+
+
+def template_context(alert: Alert) -> dict:
+    return {
+        "labels": _public_labels(alert.labels),
+        "value": _number(alert.value),
+        "expected": _number(alert.expected),
+        "lo": _number(alert.lo),
+        "hi": _number(alert.hi),
+        "score": _number(alert.score),
+        "details": alert.details,
+        "series": alert.series.key,
+        "rule": alert.rule,
+        "state": alert.state,
+    }
+
+
+def check_template(text: str) -> None:
+    """Raise TemplateSyntaxError if `text` is not a valid template."""
+    _engine.from_string(text)
+
+
+def render_template(text: str, context: dict) -> str:
+    try:
+        return _engine.from_string(text).render(Context(context, autoescape=False)).strip()
+    except TemplateSyntaxError as exc:  # stored before validation existed: say so, don't fail
+        return f"(template error: {exc})"
+
+
+def _public_labels(labels: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in labels.items() if not k.startswith("__")}
+
+
+def _common(dicts: list[dict]) -> dict:
+    if not dicts:
+        return {}
+    first, *rest = dicts
+    return {k: v for k, v in first.items() if all(d.get(k) == v for d in rest)}
+
+
+def _braced(labels: dict[str, str]) -> str:
+    return "{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.6g}"
+
+
+def _rfc3339(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def active_silences(now: dt.datetime) -> list[Silence]:
+    return list(Silence.objects.filter(ends_at__gt=now, starts_at__lte=now))

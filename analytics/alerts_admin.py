@@ -1,0 +1,56 @@
+"""Admin pages for alert rules, alerts, silences, channels, notifications and deliveries."""
+
+from django.contrib import admin
+
+from analytics.models.alerts import Alert, AlertRule, Delivery, Notification, NotificationChannel, Silence
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "selector", "severity", "for_seconds", "enabled"]
+    list_filter = ["kind", "severity", "enabled"]
+    search_fields = ["name", "selector"]
+    filter_horizontal = ["channels"]
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["rule", "series", "state", "started_at", "fired_at", "resolved_at", "acknowledged_by"]
+    list_filter = ["state", "rule__severity", "rule"]
+    list_select_related = ["rule", "series"]
+    raw_id_fields = ["series", "silenced_by"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(Silence)
+class SilenceAdmin(admin.ModelAdmin):
+    list_display = ["matchers", "starts_at", "ends_at", "created_by", "comment"]
+    search_fields = ["matchers", "comment"]
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "url", "disabled_reason", "disabled_at"]
+    list_filter = ["kind"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["id", "channel", "rule", "status", "group_key", "created_at", "attempts", "outcome"]
+    list_filter = ["outcome", "status", "channel"]
+    list_select_related = ["channel", "rule"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "attempted_at",
+        "channel",
+        "notification",
+        "outcome",
+        "http_status",
+        "duration_ms",
+        "error",
+    ]
+    list_filter = ["outcome", "channel"]
+    list_select_related = ["channel", "notification"]
