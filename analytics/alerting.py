@@ -11,6 +11,7 @@ transaction around it belongs to `analytics.alert_jobs`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
@@ -185,7 +186,9 @@ def _anomaly_windows(rule: AlertRule, now: dt.datetime) -> list[tuple]:
 
 def _observe_anomaly(rule: AlertRule, now: dt.datetime) -> dict[int, Observation]:
     observations = {}
-    for series_id, n_points, last_value, n_anomalous, peak in _anomaly_windows(rule, now):
+    for series_id, n_points, last_value, n_anomalous, peak_json in _anomaly_windows(rule, now):
+        # Django turns off psycopg2's jsonb decoding, so the peak comes as text.
+        peak = json.loads(peak_json) if peak_json else None
         fraction = n_anomalous / n_points
         condition = fraction >= rule.min_fraction and n_anomalous > 0
         value = peak["value"] if peak else last_value
