@@ -18,7 +18,9 @@ from django.db.models import Q
 
 from analytics import alerting
 from analytics.models.alerts import (
+    Alert,
     AlertRule,
+    AlertState,
     Delivery,
     DeliveryOutcome,
     Notification,
@@ -36,6 +38,7 @@ def evaluate_alert_rules(now: dt.datetime) -> dict:
     """Evaluate every enabled rule at `now`; return counts for the log."""
     silences = alerting.active_silences(now)
     totals = {"rules": 0, "failed": 0, "alerts": 0, "changed": 0, "notifications": 0}
+    totals["closed"] = close_alerts_of_disabled_rules(now)
     for rule in AlertRule.objects.filter(enabled=True).prefetch_related("channels"):
         try:
             outcome = evaluate_one_rule(rule, now, silences)
@@ -49,6 +52,13 @@ def evaluate_alert_rules(now: dt.datetime) -> dict:
             totals["changed"] += outcome.n_changed
             totals["notifications"] += outcome.n_notifications
     return totals
+
+
+def close_alerts_of_disabled_rules(now: dt.datetime) -> int:
+    """Resolve, without notifying, the open alerts of rules switched off:
+    nothing evaluates them any more, so nothing else would."""
+    open_alerts = Alert.objects.open().filter(rule__enabled=False)
+    return open_alerts.update(state=AlertState.RESOLVED, resolved_at=now, last_evaluated_at=now)
 
 
 def evaluate_one_rule(

@@ -402,7 +402,15 @@ def template_context(alert: Alert) -> dict:
         "score": _number(alert.score),
         "details": alert.details,
         "series": alert.series.key,
-        "rule": alert.rule,
+        # Plain values, not the model: templates call what they are given.
+        "rule": {
+            "name": alert.rule.name,
+            "kind": alert.rule.kind,
+            "operator": alert.rule.operator,
+            "threshold": _number(alert.rule.threshold),
+            "window_seconds": alert.rule.window_seconds,
+            "severity": alert.rule.severity,
+        },
         "state": alert.state,
     }
 

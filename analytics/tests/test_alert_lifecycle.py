@@ -250,3 +250,33 @@ def test_a_broken_rule_does_not_stop_the_others(channel):
 
     assert (totals["failed"], totals["rules"]) == (1, 1)
     assert only_alert(good).state == "firing"
+
+
+def test_switching_a_rule_off_resolves_its_open_alerts_quietly(channel):
+    store(HIGH)
+    rule = make_rule(channels=[channel])
+    evaluate_alert_rules(NOW)
+    AlertRule.objects.filter(pk=rule.pk).update(enabled=False)
+
+    totals = evaluate_alert_rules(NOW + MINUTE)
+
+    assert totals["closed"] == 1
+    assert (only_alert(rule).state, only_alert(rule).resolved_at) == ("resolved", NOW + MINUTE)
+    assert statuses(rule) == ["firing"]
+
+
+def test_templates_see_the_rule_as_plain_values_not_the_model(channel):
+    store(HIGH)
+    rule = make_rule(
+        channels=[channel],
+        summary="{{ rule.name }} {{ rule.operator }} {{ rule.threshold }} on {{ labels.host }}",
+        annotations={"runbook": "https://runbooks.example.com/{{ rule.name }}", "oops": "{{ rule.delete }}"},
+    )
+
+    evaluate_alert_rules(NOW)
+
+    notes = Notification.objects.get(rule=rule).payload["alerts"][0]["annotations"]
+    assert notes["summary"] == "HighCPU > 90 on web-1"
+    assert notes["runbook"] == "https://runbooks.example.com/HighCPU"
+    assert notes["oops"] == ""
+    assert AlertRule.objects.filter(pk=rule.pk).exists()
