@@ -4,6 +4,8 @@ de-duplication, repeat interval, acknowledge, silences and grouping."""
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from analytics.alert_jobs import evaluate_alert_rules
 from analytics.models import Alert, AlertRule, Notification, Silence
@@ -280,3 +282,21 @@ def test_templates_see_the_rule_as_plain_values_not_the_model(channel):
     assert notes["runbook"] == "https://runbooks.example.com/HighCPU"
     assert notes["oops"] == ""
     assert AlertRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_evaluation_costs_the_same_queries_for_any_number_of_series(channel):
+    rule = make_rule(channels=[channel], window_seconds=7200)
+
+    def queries_for(hosts, now):
+        for host in hosts:
+            store(HIGH, labels={"host": host})
+        with CaptureQueriesContext(connection) as captured:
+            evaluate_alert_rules(now)
+        return len(captured)
+
+    queries_for(["first"], NOW)
+    few = queries_for([f"a-{i}" for i in range(3)], NOW + MINUTE)  # 1 open alert, 3 new
+    many = queries_for([f"b-{i}" for i in range(30)], NOW + 2 * MINUTE)  # 4 open, 30 new
+
+    assert few == many
+    assert Alert.objects.filter(rule=rule, state="firing").count() == 34
