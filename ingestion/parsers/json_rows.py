@@ -88,7 +88,7 @@ def _parse_rows(rows: list, precision: str, now_us: int) -> ParseResult:
                 and (type(value) is float or type(value) is int)
                 and -_MAX_FAST_VALUE < value < _MAX_FAST_VALUE
             ):
-                append(Sample(metric, canonical, ts * multiplier, float(value), number))
+                append(_new_tuple(Sample, (metric, canonical, ts * multiplier, float(value), number)))
                 continue
         try:
             append(_parse_row(row, number, precision, now_us, labels_cache))
@@ -97,6 +97,8 @@ def _parse_rows(rows: list, precision: str, now_us: int) -> ParseResult:
     return ParseResult(samples, errors)
 
 
+# Building a NamedTuple through tuple.__new__ skips its slower Python-level __new__.
+_new_tuple = tuple.__new__
 # Integers beyond this might not fit a float64; they take the careful path.
 _MAX_FAST_VALUE = 2**53
 
