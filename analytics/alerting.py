@@ -32,7 +32,6 @@ from analytics.models.detection import Forecast
 from ingestion.models import Series
 from ingestion.queries import select_series
 
-DEFAULT_PUBLIC_URL = "http://localhost:8000"
 # Alertmanager's "not resolved yet" end time.
 ZERO_TIME = "0001-01-01T00:00:00Z"
 ALERT_FIELDS = [
@@ -76,7 +75,7 @@ class RuleOutcome(NamedTuple):
 
 
 def public_url() -> str:
-    return getattr(settings, "TSMON_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/")
+    return settings.TSMON_PUBLIC_URL.rstrip("/")
 
 
 def series_url(series_id: int) -> str:

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 # PostgreSQL's binary timestamps count microseconds from 2000-01-01 UTC.
 _PG_EPOCH_US = 946_684_800_000_000
+_CHECK_VIOLATION = "23514"
 _US_PER_DAY = 86_400_000_000
 _ROW = np.dtype(
     [
@@ -65,15 +66,46 @@ def write_samples(samples: Sequence[Sample], *, source=None) -> WriteResult:
     """
     if not samples:
         return WriteResult(0, 0, 0)
+    try:
+        return _write_once(samples, source)
+    except _StaleCache:
+        # A series or partition this process remembered is gone (deleted, or
+        # dropped by retention, in another process): forget and try once more.
+        _resolver.clear()
+        partitions.forget_known()
+        return _write_once(samples, source)
+
+
+class _StaleCache(Exception):
+    pass
+
+
+def _write_once(samples: Sequence[Sample], source) -> WriteResult:
     series_ids, n_created = _resolver.resolve(samples, source)
     ts_us = np.fromiter((s.ts_us for s in samples), dtype=np.int64, count=len(samples))
     values = np.fromiter((s.value for s in samples), dtype=np.float64, count=len(samples))
     days = {dt.date(1970, 1, 1) + dt.timedelta(days=int(d)) for d in np.unique(ts_us // _US_PER_DAY)}
     partitions.ensure_partitions(days)
     with transaction.atomic():
+        _lock_series(np.unique(series_ids))
         written = _copy_points(series_ids, ts_us, values)
         _touch_series(series_ids, ts_us)
     return WriteResult(written, len(samples) - written, n_created)
+
+
+def _lock_series(unique_ids: np.ndarray) -> None:
+    """Lock the batch's series rows in id order, and check they all exist.
+
+    The order makes two writers of the same series queue instead of
+    deadlocking; the check catches ids cached for series deleted since.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM ingestion_series WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+            [unique_ids.tolist()],
+        )
+        if len(cursor.fetchall()) != unique_ids.size:
+            raise _StaleCache
 
 
 def copy_payload(series_ids: np.ndarray, ts_us: np.ndarray, values: np.ndarray) -> bytes:
@@ -94,8 +126,14 @@ def _copy_points(series_ids, ts_us, values) -> int:
             with transaction.atomic():  # a savepoint: a collision undoes only the direct COPY
                 cursor.copy_expert(f"COPY {partitions.PARENT} {_COPY_COLUMNS}", io.BytesIO(payload))
             return len(series_ids)
-        except (IntegrityError, psycopg2.IntegrityError):  # copy_expert bypasses Django's error wrapping
+        except (IntegrityError, psycopg2.IntegrityError) as exc:  # copy_expert bypasses Django's wrapping
+            if _sqlstate(exc) == _CHECK_VIOLATION:  # "no partition of relation found for row"
+                raise _StaleCache from exc
             return _copy_through_staging(cursor, payload)
+
+
+def _sqlstate(exc: Exception) -> str | None:
+    return getattr(exc, "pgcode", None) or getattr(exc.__cause__, "pgcode", None)
 
 
 def _copy_through_staging(cursor, payload: bytes) -> int:
@@ -122,12 +160,6 @@ def _touch_series(series_ids: np.ndarray, ts_us: np.ndarray) -> None:
     last = np.maximum.reduceat(ts_us[order], starts)
     rows = [(int(i), int(f), int(la)) for i, f, la in zip(ids, first, last, strict=True)]
     with connection.cursor() as cursor:
-        # Lock the rows in id order first: two writers touching the same
-        # series then queue behind each other instead of deadlocking.
-        cursor.execute(
-            "SELECT id FROM ingestion_series WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
-            [[r[0] for r in rows]],
-        )
         cursor.execute(
             """
             UPDATE ingestion_series AS s

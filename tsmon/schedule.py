@@ -1,4 +1,5 @@
-"""What the scheduler runs, and how often."""
+"""What runs periodically, and how often: one list for the in-process
+scheduler (`manage.py run_scheduler`) and for Celery beat."""
 
 from __future__ import annotations
 
@@ -6,8 +7,20 @@ from tsmon.scheduler import PeriodicJob
 
 
 def default_jobs() -> list[PeriodicJob]:
+    from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
+    from analytics.jobs import run_detectors
     from ingestion.jobs import maintain_point_partitions
 
     return [
         PeriodicJob("maintain_partitions", 3600, maintain_point_partitions),
+        PeriodicJob("detect", 60, run_detectors, sharded=True),
+        PeriodicJob("evaluate_alert_rules", 30, evaluate_alert_rules),
+        PeriodicJob("dispatch_notifications", 10, dispatch_notifications),
     ]
+
+
+def job_named(name: str) -> PeriodicJob:
+    for job in default_jobs():
+        if job.name == name:
+            return job
+    raise KeyError(f"no periodic job named {name!r}")

@@ -8,7 +8,6 @@ the loop after the job that is running.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import signal
 import threading
@@ -26,7 +25,10 @@ logger = logging.getLogger(__name__)
 class PeriodicJob:
     name: str
     interval_seconds: float
-    run: Callable[[dt.datetime], object]  # takes `now`; its return value is logged
+    run: Callable[..., object]  # takes `now` (and shard, n_shards if sharded); its return value is logged
+    # A sharded job splits its series by id across Celery tasks; in-process
+    # it runs as the one shard of one.
+    sharded: bool = False
     next_due: float = field(default=0.0)  # monotonic time
 
 

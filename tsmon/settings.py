@@ -53,6 +53,18 @@ try:
     TSMON_PARTITIONS_AHEAD_DAYS = env_int("TSMON_PARTITIONS_AHEAD_DAYS", 3, minimum=1)
     TSMON_MAX_SERIES_PER_SOURCE = env_int("TSMON_MAX_SERIES_PER_SOURCE", 10_000, minimum=1)
     TSMON_DEMO_SEED = env_int("TSMON_DEMO_SEED", 42)
+    TSMON_JOB_SHARDS = env_int("TSMON_JOB_SHARDS", 8, minimum=1)
+    TSMON_PUBLIC_URL = env_str("TSMON_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+    EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+    EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tsmon@localhost")
+    # Celery is used only when a broker is configured; otherwise jobs run in-process.
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+    CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
+    CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "tsmon")
 except ConfigError as exc:
     raise ImproperlyConfigured(f"tsmon configuration: {exc}") from None
 
@@ -147,6 +159,18 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# A task is acknowledged only when it has finished, and a worker that dies
+# mid-task hands it back to the broker: detection runs are transactional and
+# idempotent, so running one again is always safe.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
 
 LOGGING = {
     "version": 1,

@@ -13,7 +13,6 @@ from analytics.tests.alert_helpers import MINUTE, NOW, forget_caches, make_rule,
 from ingestion.models import ApiKey
 
 # Until tsmon/urls.py includes analytics.alerts_urls.
-pytestmark = pytest.mark.urls("analytics.tests.alert_test_urls")
 
 
 @pytest.fixture(autouse=True)
