@@ -471,6 +471,9 @@ def report(label, shape, n_batches, seconds, limit, memory=None) -> str:
     if memory:
         mb = [m / 1e6 for m in memory]
         line += f"   {mb[0]:.0f} / {max(mb):.0f} / {mb[-1]:.0f}"
+        if len(mb) >= 40:  # a long run: show the course, to see that it stays flat
+            trail = " ".join(f"{mb[round(i * (len(mb) - 1) / 8)]:.0f}" for i in range(9))
+            line += f"  (by eighths: {trail})"
     print(line, flush=True)
     return line
 
