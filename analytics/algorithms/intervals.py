@@ -70,24 +70,22 @@ def horizon_scale(errors: np.ndarray, h: int) -> np.ndarray:
 def conformal_quantiles(
     errors: np.ndarray, scale: np.ndarray, levels: list[float]
 ) -> dict[float, tuple[float, float]]:
-    """Quantiles of the scaled backtest errors for each level (split-conformal style).
+    """Multipliers of the per-step scale for each level (split-conformal style).
 
-    The errors divided by their per-step scale are pooled over origins and steps,
-    and the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles, with the usual
-    finite-sample correction, give asymmetric interval multipliers
-    (Vovk et al. 2005; Lei et al. 2018).
+    The absolute errors divided by their per-step scale are pooled over origins
+    and steps; their ``level`` quantile, with the finite-sample correction
+    ``ceil((n + 1) level) / n``, is the half width in units of the scale
+    (Vovk et al. 2005; Lei et al. 2018). Symmetric, because each tail of a few
+    hundred pooled errors holds too few points to be estimated on its own.
     """
-    scaled = (errors / scale[: errors.shape[1]]).ravel()
+    scaled = np.abs(errors / scale[: errors.shape[1]]).ravel()
     scaled = scaled[np.isfinite(scaled)]
     out = {}
     for level in levels:
         if scaled.size < 4:
             z = 1.2816 if level <= 80 else 1.96
-            out[level] = (-z, z)
-            continue
-        alpha = 1 - level / 100
-        n = scaled.size
-        lo_q = max(0.0, np.floor(alpha / 2 * (n + 1)) / n)
-        hi_q = min(1.0, np.ceil((1 - alpha / 2) * (n + 1)) / n)
-        out[level] = (float(np.quantile(scaled, lo_q)), float(np.quantile(scaled, hi_q)))
+        else:
+            n = scaled.size
+            z = float(np.quantile(scaled, min(1.0, np.ceil(level / 100 * (n + 1)) / n)))
+        out[level] = (-z, z)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
 
 from .calibration import TailCalibrator
 from .features import context_size, window_features
@@ -83,7 +84,10 @@ class KMeansWindowScorer(WindowScorerMixin):
         if scaled.shape[0] < n_clusters:
             self.centers_ = scaled.mean(axis=0, keepdims=True)
         else:
-            self.centers_ = clone(model).fit(scaled).cluster_centers_
+            # One thread: a job parallelises across series; OpenMP threads on a
+            # small fit only add start-up cost (and spin on a busy machine).
+            with threadpool_limits(1):
+                self.centers_ = clone(model).fit(scaled).cluster_centers_
         self.calibrator_ = TailCalibrator().fit(self._distance(scaled))
         return self
 

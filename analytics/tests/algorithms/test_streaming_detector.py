@@ -1,0 +1,97 @@
+"""The streaming detector: the object live jobs pickle and backtests feed."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.algorithms.detector import StreamingDetector, detect
+from analytics.algorithms.isolation import IsolationWindowScorer
+from analytics.algorithms.kmeans import KMeansWindowScorer
+
+from .helpers import series_with_anomalies
+
+
+def arrays():
+    y, positions = series_with_anomalies()
+    return y.index.asi8, y.to_numpy(), positions
+
+
+def small_detector(**kwargs):
+    return StreamingDetector(min_train=400, retrain_every=150, train_size=800, **kwargs)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 400, 3000])
+def test_the_scores_do_not_depend_on_how_the_points_are_split_into_calls(chunk):
+    ts, values, _ = arrays()
+    whole = small_detector().update(ts, values)
+    detector = small_detector()
+    parts = [detector.update(ts[i : i + chunk], values[i : i + chunk]) for i in range(0, ts.size, chunk)]
+    for name in ("score", "expected", "lo", "hi", "direction", "alarm"):
+        np.testing.assert_array_equal(np.concatenate([getattr(p, name) for p in parts]), getattr(whole, name))
+
+
+def test_a_pickled_and_reloaded_detector_continues_as_if_never_stopped():
+    ts, values, _ = arrays()
+    whole = small_detector().update(ts, values).score
+    detector = small_detector()
+    first = detector.update(ts[:1234], values[:1234]).score
+    restored = pickle.loads(pickle.dumps(detector))
+    rest = restored.update(ts[1234:], values[1234:]).score
+    np.testing.assert_array_equal(np.concatenate([first, rest]), whole)
+
+
+def test_past_scores_do_not_change_when_future_points_arrive():
+    ts, values, _ = arrays()
+    np.testing.assert_array_equal(
+        small_detector().update(ts[:1800], values[:1800]).score,
+        small_detector().update(ts, values).score[:1800],
+    )
+
+
+def test_it_raises_an_event_at_each_known_anomaly_and_says_which_way():
+    ts, values, positions = arrays()
+    result = small_detector().update(ts, values)
+    assert np.all((result.score >= 0) & (result.score <= 1))
+    for position, direction in zip(positions, [1, -1, 1], strict=True):
+        assert result.alarm[position : position + 6].any()
+        assert result.direction[position] == direction
+        assert not (result.lo[position] <= values[position] <= result.hi[position])
+    assert result.alarm[450:1450].sum() <= 2
+
+
+def test_scores_are_zero_before_the_first_model_and_nan_where_values_are_nan():
+    ts, values, _ = arrays()
+    values = values.copy()
+    values[1100] = np.nan
+    result = small_detector().update(ts, values)
+    assert np.all(result.score[:400] == 0) and np.isnan(result.expected[:400]).all()
+    assert np.isnan(result.score[1100]) and np.isfinite(result.score[1101])
+
+
+def test_it_rejects_points_older_than_those_already_fed():
+    ts, values, _ = arrays()
+    detector = small_detector()
+    detector.update(ts[:10], values[:10])
+    with pytest.raises(ValueError):
+        detector.update(ts[5:15], values[5:15])
+
+
+def test_other_scorers_can_be_plugged_in():
+    ts, values, _ = arrays()
+    detector = small_detector(
+        scorers=[KMeansWindowScorer(n_clusters=3), IsolationWindowScorer(n_estimators=10)]
+    )
+    result = detector.update(ts, values)
+    assert np.all((result.score >= 0) & (result.score <= 1))
+    assert np.isnan(result.expected).all()
+
+
+def test_detect_runs_a_fresh_detector_over_a_series_and_keeps_its_index():
+    y, _ = series_with_anomalies()
+    detector = small_detector()
+    frame = detect(y, detector)
+    assert frame.index.equals(y.index)
+    assert not hasattr(detector, "n_seen_")
+    pd.testing.assert_frame_equal(frame, detect(y, detector))
