@@ -201,3 +201,14 @@ def test_a_database_failure_is_a_503_in_influxdbs_shape():
     assert response.status_code == 503
     assert response.json()["code"] == "unavailable"
     assert stored_points() == []
+
+
+def test_bodies_larger_than_djangos_upload_limit_are_accepted():
+    start = ns(recent(120))
+    body = "\n".join(f"big,host=h{i % 50} value={i} {start + i * 10**9}" for i in range(60_000))
+
+    response = write(client_with_key(), body)
+
+    assert len(body) > 2_621_440  # DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert response.status_code == 204
+    assert len(stored_points()) == 60_000
