@@ -31,19 +31,10 @@ from analytics.models.alerts import (
     Severity,
     Silence,
 )
+from ingestion.auth import ScopedByMethod
 from ingestion.choices import ApiScope
 from ingestion.query_api import ERRORS, bad_parameter
 from ingestion.query_serializers import ErrorSerializer
-
-_READ_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-class ScopedByMethod:
-    """Read for GET, admin for everything else."""
-
-    @property
-    def required_scope(self):
-        return ApiScope.READ if self.request.method in _READ_METHODS else ApiScope.ADMIN
 
 
 class AlertPagination(CursorPagination):

@@ -7,11 +7,13 @@ the same functions for one shard of the series each.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from analytics.choices import DetectorKind
 from analytics.detection import detect_series
+from analytics.forecasting import NotEnoughData, SeriesForecast, forecast_series
 from analytics.job_runs import recorded
-from analytics.models import Detector
+from analytics.models import Detector, Forecast
 from ingestion.models import Series
 from ingestion.queries import select_series
 from ingestion.selectors import parse_selector
@@ -45,3 +47,60 @@ def run_detectors(now: dt.datetime, shard: int = 0, n_shards: int = 1, detector_
             {**run.details, **totals},
         )
     return totals
+
+
+def forecasted_series():
+    """Series forecast by the job: those with a capacity (disk, memory, ...)."""
+    return Series.objects.filter(capacity__isnull=False)
+
+
+def run_forecasts(now: dt.datetime, shard: int = 0, n_shards: int = 1) -> dict:
+    """Refresh the stored forecast of every forecasted series in this shard."""
+    totals = {"series": 0, "stored": 0, "not_enough_data": 0}
+    with recorded("forecast", shard=shard, n_shards=n_shards) as run:
+        for series in forecasted_series().order_by("pk"):
+            if series.pk % n_shards != shard:
+                continue
+            totals["series"] += 1
+            try:
+                result = forecast_series(series, now)
+            except NotEnoughData:
+                totals["not_enough_data"] += 1
+                continue
+            store_forecast(series, result, now)
+            totals["stored"] += 1
+        run.n_series, run.details = totals["series"], {**run.details, **totals}
+    return totals
+
+
+def store_forecast(series: Series, result: SeriesForecast, now: dt.datetime) -> Forecast:
+    """Replace the series' stored forecast with `result`."""
+    crossing = result.crossing
+    fields = {
+        "created_at": now,
+        "model": result.model,
+        "step_seconds": int(result.step.total_seconds()),
+        "trained_from": result.trained_from,
+        "trained_to": result.trained_to,
+        "points": forecast_points(result.frame),
+        "levels": list(result.levels),
+        "skill": result.skill,
+        "threshold": result.threshold,
+        "threshold_at": _timestamp(crossing.expected) if crossing else None,
+        "threshold_earliest": _timestamp(crossing.earliest) if crossing else None,
+        "threshold_latest": _timestamp(crossing.latest) if crossing else None,
+    }
+    forecast, _ = Forecast.objects.update_or_create(series=series, defaults=fields)
+    return forecast
+
+
+def forecast_points(frame) -> list[dict]:
+    """The forecast frame as JSON rows: {"ts": ..., "mean": ..., "lo-80": ..., ...}."""
+    return [
+        {"ts": ts.isoformat(), **{k: (float(v) if math.isfinite(v) else None) for k, v in row.items()}}
+        for ts, row in zip(frame.index, frame.to_dict("records"), strict=True)
+    ]
+
+
+def _timestamp(value):
+    return value.to_pydatetime() if value is not None else None

@@ -81,6 +81,14 @@ class HasScope(permissions.BasePermission):
         return scope == ApiScope.READ or user.is_staff
 
 
+class ScopedByMethod:
+    """View mixin: the read scope for GET, HEAD and OPTIONS, admin for the rest."""
+
+    @property
+    def required_scope(self):
+        return ApiScope.READ if self.request.method in ("GET", "HEAD", "OPTIONS") else ApiScope.ADMIN
+
+
 def requester_source(request):
     """The Source bound to the request's API key, if any."""
     return request.auth.source if isinstance(request.auth, ApiKey) else None

@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from analytics.queries import rolling_statistics
 from ingestion import queries
+from ingestion.auth import ScopedByMethod
 from ingestion.choices import ApiScope
 from ingestion.models import Series
 from ingestion.query_serializers import (
@@ -100,6 +101,7 @@ def time_range(request) -> tuple[dt.datetime, dt.datetime]:
     retrieve=extend_schema(responses={200: SeriesDetailSerializer, 404: ErrorSerializer}),
 )
 class SeriesViewSet(
+    ScopedByMethod,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -111,10 +113,6 @@ class SeriesViewSet(
 
     serializer_class = SeriesSerializer
     http_method_names = ["get", "patch", "delete", "head", "options"]
-
-    @property
-    def required_scope(self):
-        return ApiScope.READ if self.request.method in ("GET", "HEAD", "OPTIONS") else ApiScope.ADMIN
 
     def get_queryset(self):
         queryset = Series.objects.select_related("source").order_by("key")

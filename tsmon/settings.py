@@ -158,6 +158,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Time-series ingestion, analytics and anomaly detection.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a `kind` field with different choices; name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "SeriesKindEnum": "ingestion.choices.SeriesKind",
+        "DetectorKindEnum": "analytics.choices.DetectorKind",
+        "AnomalyKindEnum": "analytics.choices.AnomalyKind",
+    },
 }
 
 # A task is acknowledged only when it has finished, and a worker that dies

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("ingestion.urls")),
     path("api/v1/", include("ingestion.query_urls")),
+    path("api/v1/", include("analytics.urls")),
     path("api/v1/", include("analytics.alerts_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,225 @@
+"""The analytics API: detectors (CRUD), anomalies and anomaly events
+(filtered, cursor-paginated by time), forecasts (stored or on demand) and
+job runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics.choices import AnomalyKind
+from analytics.forecasting import NotEnoughData, forecast_series
+from analytics.jobs import forecast_points
+from analytics.models import Anomaly, AnomalyEvent, Detector, Forecast, JobRun
+from analytics.serializers import (
+    AnomalyEventSerializer,
+    AnomalySerializer,
+    DetectorSerializer,
+    ForecastSerializer,
+    JobRunSerializer,
+)
+from ingestion.auth import ScopedByMethod
+from ingestion.choices import ApiScope
+from ingestion.models import Series
+from ingestion.query_api import (
+    ERRORS,
+    MATCH_PARAMETER,
+    RANGE_PARAMETERS,
+    bad_parameter,
+    selected_series,
+    time_range,
+)
+from ingestion.query_serializers import ErrorSerializer
+from ingestion.time_range import TimeRangeError, parse_duration
+
+SERIES_FILTERS = [
+    OpenApiParameter("series", int, many=True, description="series id (repeatable)"),
+    MATCH_PARAMETER,
+    *RANGE_PARAMETERS,
+    OpenApiParameter("min_score", float, description="only scores at or above this (0..1)"),
+    OpenApiParameter("detector", str, description="detector name"),
+    OpenApiParameter("kind", str, enum=AnomalyKind.values),
+]
+
+
+class ByTime(CursorPagination):
+    ordering = ("ts", "id")
+    page_size = 500
+    max_page_size = 5000
+    page_size_query_param = "limit"
+
+
+class ByStart(CursorPagination):
+    ordering = ("-start", "-id")
+    page_size = 100
+    max_page_size = 1000
+    page_size_query_param = "limit"
+
+
+class DetectorViewSet(ScopedByMethod, viewsets.ModelViewSet):
+    """Detectors: which series to watch and with which algorithm."""
+
+    queryset = Detector.objects.order_by("name")
+    serializer_class = DetectorSerializer
+
+
+def filter_by_series_and_score(request, queryset):
+    """The filters anomalies and events share: series, score, detector, kind."""
+    params = request.query_params
+    if any(params.get(p) for p in ("match", "metric", "source")) or params.getlist("series"):
+        queryset = queryset.filter(series__in=selected_series(request))
+    if params.get("min_score"):
+        try:
+            min_score = float(params["min_score"])
+        except ValueError:
+            raise bad_parameter("min_score", "must be a number from 0 to 1") from None
+        if not 0 <= min_score <= 1:
+            raise bad_parameter("min_score", "must be a number from 0 to 1")
+        queryset = (
+            queryset.filter(score__gte=min_score)
+            if queryset.model is Anomaly
+            else queryset.filter(peak_score__gte=min_score)
+        )
+    if params.get("detector"):
+        queryset = queryset.filter(detector__name=params["detector"])
+    if params.get("kind"):
+        if params["kind"] not in AnomalyKind.values:
+            raise bad_parameter("kind", f"must be one of {', '.join(AnomalyKind.values)}")
+        queryset = queryset.filter(kind=params["kind"])
+    return queryset
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=SERIES_FILTERS, responses={200: AnomalySerializer(many=True), **ERRORS})
+)
+class AnomalyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Anomalous points, oldest first, with what was expected instead."""
+
+    required_scope = ApiScope.READ
+    serializer_class = AnomalySerializer
+    pagination_class = ByTime
+
+    def get_queryset(self):
+        queryset = Anomaly.objects.select_related("series", "detector")
+        if self.action != "list":
+            return queryset
+        start, end = time_range(self.request)
+        return filter_by_series_and_score(self.request, queryset.filter(ts__gte=start, ts__lt=end))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=SERIES_FILTERS, responses={200: AnomalyEventSerializer(many=True), **ERRORS}
+    )
+)
+class AnomalyEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Anomaly events (runs of anomalous points) overlapping the time range, newest first."""
+
+    required_scope = ApiScope.READ
+    serializer_class = AnomalyEventSerializer
+    pagination_class = ByStart
+
+    def get_queryset(self):
+        queryset = AnomalyEvent.objects.select_related("series", "detector")
+        if self.action != "list":
+            return queryset
+        start, end = time_range(self.request)
+        return filter_by_series_and_score(self.request, queryset.filter(end__gte=start, start__lt=end))
+
+
+class JobRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Runs of the periodic jobs, newest first: when, over what, and how they ended."""
+
+    required_scope = ApiScope.READ
+    serializer_class = JobRunSerializer
+
+    def get_queryset(self):
+        queryset = JobRun.objects.order_by("-started_at", "-id")
+        if self.request.query_params.get("job"):
+            queryset = queryset.filter(job=self.request.query_params["job"])
+        return queryset
+
+    @extend_schema(parameters=[OpenApiParameter("job", str, description="job name, e.g. detect")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class ForecastView(APIView):
+    """The forecast of one series: the stored one, or a fresh one when
+    `horizon` (or `level`, `threshold`) is given."""
+
+    required_scope = ApiScope.READ
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("horizon", str, description="fresh forecast this far ahead (`48h`, `7d`)"),
+            OpenApiParameter("step", str, description="step of a fresh forecast (default `1h`)"),
+            OpenApiParameter("level", float, many=True, description="interval levels (default 80 and 95)"),
+            OpenApiParameter("threshold", float, description="report when the forecast reaches this value"),
+        ],
+        responses={200: ForecastSerializer, 404: ErrorSerializer, **ERRORS},
+    )
+    def get(self, request, pk: int):
+        series = get_object_or_404(Series, pk=pk)
+        params = request.query_params
+        if not any(params.get(p) for p in ("horizon", "step", "level", "threshold")):
+            forecast = get_object_or_404(Forecast.objects.select_related("series"), series=series)
+            return Response(ForecastSerializer(forecast).data)
+        return Response(self._fresh(series, params))
+
+    def _fresh(self, series, params) -> dict:
+        horizon = _duration(params.get("horizon", "7d"), "horizon", maximum=dt.timedelta(days=90))
+        step = _duration(params.get("step", "1h"), "step", maximum=dt.timedelta(days=1))
+        levels = tuple(_number(v, "level") for v in params.getlist("level")) or (80, 95)
+        if not all(0 < lv < 100 for lv in levels):
+            raise bad_parameter("level", "levels are percentages between 0 and 100")
+        threshold = _number(params["threshold"], "threshold") if params.get("threshold") else None
+        if horizon / step > 5000:
+            raise bad_parameter("step", "the horizon holds more than 5000 steps; use a longer step")
+        try:
+            result = forecast_series(
+                series, timezone.now(), horizon=horizon, step=step, levels=levels, threshold=threshold
+            )
+        except NotEnoughData as exc:
+            raise bad_parameter("series", str(exc)) from None
+        crossing = result.crossing
+        return {
+            "series": series.pk,
+            "series_key": series.key,
+            "created_at": timezone.now(),
+            "model": result.model,
+            "step_seconds": int(step.total_seconds()),
+            "trained_from": result.trained_from,
+            "trained_to": result.trained_to,
+            "levels": list(levels),
+            "skill": result.skill,
+            "threshold": result.threshold,
+            "threshold_at": crossing.expected if crossing else None,
+            "threshold_earliest": crossing.earliest if crossing else None,
+            "threshold_latest": crossing.latest if crossing else None,
+            "points": forecast_points(result.frame),
+        }
+
+
+def _duration(text: str, parameter: str, maximum: dt.timedelta) -> dt.timedelta:
+    try:
+        value = parse_duration(text, parameter)
+    except TimeRangeError as exc:
+        raise bad_parameter(parameter, str(exc)) from None
+    if value > maximum:
+        raise bad_parameter(parameter, f"must be at most {maximum.days} days")
+    return value
+
+
+def _number(text: str, parameter: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise bad_parameter(parameter, f"{text!r} is not a number") from None

@@ -1,0 +1,92 @@
+"""Serializers of the analytics API: detectors, anomalies, events, forecasts, job runs."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from analytics.models import Anomaly, AnomalyEvent, Detector, Forecast, JobRun
+from ingestion.selectors import SelectorError, parse_selector
+
+
+class DetectorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Detector
+        fields = ["id", "name", "selector", "kind", "params", "min_score", "enabled", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def validate_selector(self, value: str) -> str:
+        if value.strip():
+            try:
+                parse_selector(value)
+            except SelectorError as exc:
+                raise serializers.ValidationError(str(exc)) from None
+        return value
+
+    def validate_min_score(self, value: float) -> float:
+        if not 0 < value <= 1:
+            raise serializers.ValidationError("must be in (0, 1]")
+        return value
+
+
+class AnomalySerializer(serializers.ModelSerializer):
+    series_key = serializers.CharField(source="series.key", read_only=True)
+    detector = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    direction = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Anomaly
+        fields = [
+            "id", "series", "series_key", "ts", "kind", "score", "value",
+            "expected", "lo", "hi", "direction", "detector", "model_version",
+        ]  # fmt: skip
+
+    def get_direction(self, anomaly) -> str:
+        return {1: "up", -1: "down"}.get(anomaly.direction, "unknown")
+
+
+class AnomalyEventSerializer(serializers.ModelSerializer):
+    series_key = serializers.CharField(source="series.key", read_only=True)
+    detector = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    direction = serializers.SerializerMethodField()
+    duration_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AnomalyEvent
+        fields = [
+            "id", "series", "series_key", "kind", "start", "end", "duration_seconds",
+            "peak_score", "peak_ts", "n_points", "direction", "detector",
+        ]  # fmt: skip
+
+    def get_direction(self, event) -> str:
+        return {1: "up", -1: "down"}.get(event.direction, "unknown")
+
+    def get_duration_seconds(self, event) -> float:
+        return event.duration.total_seconds()
+
+
+class ForecastSerializer(serializers.ModelSerializer):
+    series_key = serializers.CharField(source="series.key", read_only=True)
+
+    class Meta:
+        model = Forecast
+        fields = [
+            "series", "series_key", "created_at", "model", "step_seconds", "trained_from", "trained_to",
+            "levels", "skill", "threshold", "threshold_at", "threshold_earliest", "threshold_latest", "points",
+        ]  # fmt: skip
+
+
+class JobRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = JobRun
+        fields = [
+            "id",
+            "job",
+            "started_at",
+            "finished_at",
+            "outcome",
+            "n_series",
+            "n_points",
+            "error",
+            "worker",
+            "details",
+        ]
