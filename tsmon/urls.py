@@ -9,6 +9,7 @@ from tsmon.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("ingestion.urls")),
     path("api/v1/", include("ingestion.query_urls")),
     path("api/v1/", include("analytics.urls")),
