@@ -2,8 +2,10 @@
 
 Steps: migrate, load the demo data if the database holds no series, make
 sure the demo admin exists, collect static files, then run the web server
-(gunicorn) and the scheduler side by side until Ctrl-C or SIGTERM, which
-stop both. `HOST` and `PORT` choose where the web server listens.
+(gunicorn), the background jobs (the in-process scheduler, or a Celery
+worker and beat when CELERY_BROKER_URL is set) and an agent measuring this
+host, until Ctrl-C or SIGTERM stops them all. `HOST` and `PORT` choose
+where the web server listens.
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ def ensure_admin(data_dir) -> tuple[str, str | None]:
 
 
 def start_children(host: str, port: str) -> list[subprocess.Popen]:
+    """The web server, the background jobs and an agent measuring this host."""
+    from django.conf import settings
+
     python = sys.executable
     workers = os.environ.get("TSMON_WEB_WORKERS", "2")
     web = [
@@ -75,8 +80,16 @@ def start_children(host: str, port: str) -> list[subprocess.Popen]:
         "--bind", f"{host}:{port}", "--workers", workers, "--threads", "4",
         "--timeout", "60", "--graceful-timeout", "10",
     ]  # fmt: skip
-    scheduler = [python, "manage.py", "run_scheduler"]
-    return [subprocess.Popen(web), subprocess.Popen(scheduler)]
+    if settings.CELERY_BROKER_URL:
+        beat_schedule = str(settings.DATA_DIR / "celerybeat-schedule")
+        jobs = [
+            [python, "-m", "celery", "-A", "tsmon", "worker", "-l", "INFO"],
+            [python, "-m", "celery", "-A", "tsmon", "beat", "-l", "INFO", "-s", beat_schedule],
+        ]
+    else:
+        jobs = [[python, "manage.py", "run_scheduler"]]
+    agent = [python, "manage.py", "run_agent", "--url", f"http://{host}:{port}"]
+    return [subprocess.Popen(command) for command in (web, *jobs, agent)]
 
 
 def print_banner(host: str, port: str, username: str, password: str | None) -> None:
