@@ -1,0 +1,3 @@
+"""Routes of the server-rendered pages (all behind login)."""
+
+urlpatterns: list = []
