@@ -85,8 +85,18 @@ class WriteView(APIView):
             return self.failure(exc.status_code, "invalid", str(exc))
         except CardinalityLimitExceeded as exc:
             return self.failure(status.HTTP_422_UNPROCESSABLE_ENTITY, "unprocessable entity", str(exc))
+        if outcome.errors:
+            return self.partial(outcome)
+        return self.success(outcome)
+
+    def parse(self, request, now) -> ParseResult:
+        raise NotImplementedError
+
+    def handle_exception(self, exc):
+        """A database failure anywhere (checking the key, writing) is a 503:
+        nothing was written and the client's retry is safe."""
         # copy_expert errors arrive as psycopg2's own, unwrapped by Django.
-        except (DatabaseError, psycopg2.Error):
+        if isinstance(exc, (DatabaseError, psycopg2.Error)):
             logger.exception("write failed in the database; answering 503")
             response = self.failure(
                 status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -95,12 +105,7 @@ class WriteView(APIView):
             )
             response["Retry-After"] = RETRY_AFTER_SECONDS
             return response
-        if outcome.errors:
-            return self.partial(outcome)
-        return self.success(outcome)
-
-    def parse(self, request, now) -> ParseResult:
-        raise NotImplementedError
+        return super().handle_exception(exc)
 
     def success(self, outcome: IngestOutcome) -> Response:
         return Response(_counts(outcome), status=status.HTTP_200_OK)
@@ -238,7 +243,7 @@ class InfluxWriteView(WriteView):
     def handle_exception(self, exc):
         """Answer authentication and permission errors in InfluxDB's shape too."""
         response = super().handle_exception(exc)
-        if isinstance(response.data, dict) and "detail" in response.data:
+        if isinstance(response.data, dict) and "detail" in response.data and "code" not in response.data:
             code = {401: "unauthorized", 403: "forbidden", 405: "method not allowed"}.get(
                 response.status_code, "invalid"
             )

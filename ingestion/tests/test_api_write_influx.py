@@ -212,3 +212,12 @@ def test_bodies_larger_than_djangos_upload_limit_are_accepted():
     assert len(body) > 2_621_440  # DATA_UPLOAD_MAX_MEMORY_SIZE
     assert response.status_code == 204
     assert len(stored_points()) == 60_000
+
+
+def test_a_database_failure_while_checking_the_token_is_a_503_in_influxdbs_shape():
+    client = client_with_key(keyword="Token")
+    with table_locked_by_another_session("ingestion_apikey"):
+        response = write(client, "m value=1")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "unavailable"

@@ -179,3 +179,11 @@ def test_series_without_host_belong_to_the_keys_source():
     post(client_with_key(source=source), rows)
 
     assert Series.objects.get().source == source
+
+
+def test_a_database_failure_while_checking_the_key_is_a_503_too():
+    client = client_with_key()
+    with table_locked_by_another_session("ingestion_apikey"):
+        response = post(client, [{"metric": "m", "ts": epoch_s(recent()), "value": 1}])
+
+    assert response.status_code == 503 and response["Retry-After"] == "5"
