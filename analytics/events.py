@@ -18,12 +18,19 @@ MAX_GAP_POINTS = 5
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def record_events(detector, series, kind, ts_us, scores, directions, min_score: float) -> int:
-    """Extend or create the events of the flagged points; return how many were created."""
+def record_events(
+    detector, series, kind, ts_us, scores, directions, min_score: float, gap_us: int | None = None
+) -> int:
+    """Extend or create the events of the flagged points; return how many were created.
+
+    `gap_us` is the longest quiet time inside one event; by default
+    `MAX_GAP_POINTS` sampling intervals of `ts_us`.
+    """
     flagged = np.flatnonzero(scores >= min_score)
     if flagged.size == 0:
         return 0
-    gap_us = MAX_GAP_POINTS * _sampling_interval_us(ts_us)
+    if gap_us is None:
+        gap_us = MAX_GAP_POINTS * _sampling_interval_us(ts_us)
     latest = (
         AnomalyEvent.objects.filter(detector=detector, series=series, kind=kind).order_by("-start").first()
     )

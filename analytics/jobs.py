@@ -14,6 +14,7 @@ from analytics.detection import detect_series
 from analytics.forecasting import NotEnoughData, SeriesForecast, forecast_series
 from analytics.job_runs import recorded
 from analytics.models import Detector, Forecast
+from analytics.peer_detection import detect_peer_group, peer_groups
 from ingestion.models import Series
 from ingestion.queries import select_series
 from ingestion.selectors import parse_selector
@@ -104,3 +105,32 @@ def forecast_points(frame) -> list[dict]:
 
 def _timestamp(value):
     return value.to_pydatetime() if value is not None else None
+
+
+def run_peer_detectors(now: dt.datetime, shard: int = 0, n_shards: int = 1) -> dict:
+    """Judge the complete windows of every peer group of every peer detector."""
+    totals = {"groups": 0, "series": 0, "anomalies": 0}
+    with recorded("detect_peers", shard=shard, n_shards=n_shards) as run:
+        for detector in Detector.objects.filter(enabled=True, kind=DetectorKind.PEER_GROUP).order_by("pk"):
+            for members in peer_groups(watched_series(detector).order_by("pk")):
+                if members[0].pk % n_shards != shard:
+                    continue  # a group goes to the shard of its first member
+                totals["groups"] += 1
+                totals["series"] += len(members)
+                totals["anomalies"] += detect_peer_group(detector, members, now)
+        run.n_series, run.details = totals["series"], {**run.details, **totals}
+    return totals
+
+
+def create_demo_detectors() -> list[Detector]:
+    """The peer-group detector the demo data calls for: its web hosts are peers."""
+    detector, _ = Detector.objects.get_or_create(
+        name="web hosts as peers",
+        defaults={
+            "selector": '{host=~"web-.*"}',
+            "kind": DetectorKind.PEER_GROUP,
+            "params": {"window": "1h", "step": "1m", "method": "mad"},
+            "min_score": 0.5,
+        },
+    )
+    return [detector]

@@ -8,12 +8,13 @@ from tsmon.scheduler import PeriodicJob
 
 def default_jobs() -> list[PeriodicJob]:
     from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
-    from analytics.jobs import run_detectors, run_forecasts
+    from analytics.jobs import run_detectors, run_forecasts, run_peer_detectors
     from ingestion.jobs import maintain_point_partitions
 
     return [
         PeriodicJob("maintain_partitions", 3600, maintain_point_partitions),
         PeriodicJob("detect", 60, run_detectors, sharded=True),
+        PeriodicJob("detect_peers", 300, run_peer_detectors, sharded=True),
         PeriodicJob("forecast", 3600, run_forecasts, sharded=True),
         PeriodicJob("evaluate_alert_rules", 30, evaluate_alert_rules),
         PeriodicJob("dispatch_notifications", 10, dispatch_notifications),

@@ -1,0 +1,129 @@
+"""Peer-group detection: which members of a group of like series (one
+metric across hosts) behave unlike the rest, window by window.
+
+A peer detector's selector picks the series; they are grouped by metric and
+labels other than the host, so `disk_used_percent{mount="/"}` of every web
+host is one group. Each complete window (aligned to the clock, e.g. every
+hour) is judged once, from the points inside it only, and its outliers are
+stored as anomalies of kind "peer" at the window's end: causal, and a rerun
+of the same window stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from analytics.algorithms.peer import MIN_MEMBERS, peer_outliers
+from analytics.choices import AnomalyKind
+from analytics.events import record_events
+from analytics.models import Anomaly, Detector, DetectorState
+from ingestion.queries import downsample
+from ingestion.time_range import parse_duration
+
+HOST_LABELS = ("host", "instance")
+MAX_WINDOWS_PER_RUN = 24 * 14  # backfill at most two weeks of hourly windows at once
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def peer_groups(series) -> list[list]:
+    """Group series by metric and non-host labels; keep groups of 3 or more."""
+    groups = defaultdict(list)
+    for s in series:
+        peers_key = (s.metric, tuple(sorted((k, v) for k, v in s.labels.items() if k not in HOST_LABELS)))
+        groups[peers_key].append(s)
+    return [members for members in groups.values() if len(members) >= MIN_MEMBERS]
+
+
+def detect_peer_group(detector: Detector, members: list, now: dt.datetime) -> int:
+    """Judge every complete window of one group since its last; return anomalies stored."""
+    window = parse_duration(detector.params.get("window", "1h"), "window")
+    step = parse_duration(detector.params.get("step", "1m"), "step")
+    method = detector.params.get("method", "mad")
+    with transaction.atomic():
+        states = _lock_states(detector, members)
+        end = _floor(now, window)
+        start = _resume_from(states, members, end, window)
+        if start >= end:
+            return 0
+        frame = _aligned_frame(members, start, end, step)
+        stored = 0
+        for window_start in pd.date_range(start, end - window, freq=pd.Timedelta(window)):
+            part = frame[(frame.index >= window_start) & (frame.index < window_start + window)]
+            stored += _judge_window(detector, members, part, window_start + window, method, window)
+        for state in states:
+            state.watermark, state.updated_at = end, timezone.now()
+            state.save(update_fields=["watermark", "updated_at"])
+    return stored
+
+
+def _lock_states(detector, members) -> list[DetectorState]:
+    states = []
+    for series in sorted(members, key=lambda s: s.pk):
+        state, _ = DetectorState.objects.get_or_create(detector=detector, series=series)
+        states.append(state)
+    return list(
+        DetectorState.objects.select_for_update().filter(pk__in=[s.pk for s in states]).order_by("pk")
+    )
+
+
+def _resume_from(states, members, end: dt.datetime, window: dt.timedelta) -> dt.datetime:
+    done = [s.watermark for s in states if s.watermark is not None]
+    if done:
+        return min(done)
+    first = min((m.first_ts for m in members if m.first_ts), default=end)
+    return max(_floor(first, window) + window, end - MAX_WINDOWS_PER_RUN * window)
+
+
+def _aligned_frame(members, start, end, step) -> pd.DataFrame:
+    """Mean per step of each member on one time grid (columns: series ids)."""
+    rows = downsample([m.pk for m in members], start, end, step, "mean")
+    if not rows:
+        return pd.DataFrame(columns=[m.pk for m in members], dtype=np.float64)
+    long = pd.DataFrame(rows, columns=["series_id", "ts", "value"])
+    return long.pivot(index="ts", columns="series_id", values="value").reindex(
+        columns=[m.pk for m in members]
+    )
+
+
+def _judge_window(detector, members, part: pd.DataFrame, window_end: dt.datetime, method: str, window) -> int:
+    present = part.dropna(axis=1, how="all")
+    if len(part) < 2 or present.shape[1] < MIN_MEMBERS:
+        return 0  # too few members reported in this window to have a majority
+    present.index = pd.DatetimeIndex(present.index).tz_convert("UTC")
+    verdict = peer_outliers(present, method=method)
+    group_mean = float(np.nanmedian(present.mean().to_numpy()))
+    by_id = {m.pk: m for m in members}
+    ts_us = np.array([(window_end - _EPOCH) // dt.timedelta(microseconds=1)])
+    stored = 0
+    for series_id, row in verdict.iterrows():
+        if not row["outlier"] or row["score"] < detector.min_score:
+            continue
+        _store(detector, by_id[series_id], window_end, row, float(present[series_id].mean()), group_mean)
+        # Consecutive outlying windows are one event.
+        gap_us = window // dt.timedelta(microseconds=1)
+        record_events(detector, by_id[series_id], AnomalyKind.PEER, ts_us, np.array([row["score"]]),
+                      np.array([row["direction"]]), detector.min_score, gap_us)  # fmt: skip
+        stored += 1
+    return stored
+
+
+def _store(detector, series, window_end, row, value: float, group_mean: float) -> None:
+    Anomaly.objects.bulk_create(
+        [
+            Anomaly(
+                detector=detector, series=series, ts=window_end, kind=AnomalyKind.PEER,
+                score=float(row["score"]), value=value, expected=group_mean, direction=int(row["direction"]),
+            )
+        ],
+        ignore_conflicts=True,
+    )  # fmt: skip
+
+
+def _floor(when: dt.datetime, step: dt.timedelta) -> dt.datetime:
+    return _EPOCH + ((when - _EPOCH) // step) * step
