@@ -69,7 +69,9 @@ def _parse_rows(rows: list, precision: str, now_us: int) -> ParseResult:
     samples: list[Sample] = []
     append = samples.append
     errors: list[LineError] = []
-    labels_cache: dict = {}
+    if len(_LABELS_CACHE) > _LABELS_CACHE_MAX_ENTRIES:
+        _LABELS_CACHE.clear()
+    labels_cache = _LABELS_CACHE
     # Nanosecond timestamps need a floor division; they take the careful path.
     multiplier = 0 if precision == "ns" else int_to_us(1, precision)
     for number, row in enumerate(rows, 1):
@@ -96,6 +98,12 @@ def _parse_rows(rows: list, precision: str, now_us: int) -> ParseResult:
             errors.append(LineError(number, str(exc), _preview(row)))
     return ParseResult(samples, errors)
 
+
+# Label mappings seen before, as item tuples, to their canonical form. The
+# mapping depends on the text only, so it is shared across requests: agents
+# send the same label sets every interval. Cleared whole when it grows large.
+_LABELS_CACHE: dict = {}
+_LABELS_CACHE_MAX_ENTRIES = 100_000
 
 # Building a NamedTuple through tuple.__new__ skips its slower Python-level __new__.
 _new_tuple = tuple.__new__
