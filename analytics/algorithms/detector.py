@@ -67,8 +67,8 @@ class StreamingDetector:
     ----------
     scorers : sequence of scorers or None
         Objects with ``context_size``, ``fit_values`` and ``score_values``; they
-        are deep-copied at each fit. ``None`` means a k-means window scorer and
-        a residual scorer. The first ``ResidualScorer`` gives expected values and bands.
+        are deep-copied at each fit. ``None`` means a k-means scorer on smoothed
+        differences, a k-means scorer on smoothed levels and a residual scorer. The first ``ResidualScorer`` gives expected values and bands.
     train_size : int
         Points each fit learns from.
     min_train : int
@@ -108,10 +108,10 @@ class StreamingDetector:
         scorers: Sequence | None = None,
         train_size: int = 2000,
         min_train: int = 300,
-        retrain_every: int = 250,
+        retrain_every: int = 100,
         n_models: int = 2,
-        alarm_level: float = 0.5,
-        refractory: int = 150,
+        alarm_level: float = 0.35,
+        refractory: int = 300,
         damping: float = 0.5,
     ):
         self.scorers = scorers
@@ -125,7 +125,15 @@ class StreamingDetector:
 
     # -- state ------------------------------------------------------------
     def _prototypes(self) -> list:
-        return list(self.scorers) if self.scorers is not None else [KMeansWindowScorer(), ResidualScorer()]
+        if self.scorers is not None:
+            return list(self.scorers)
+        # Changes (smoothed differences), levels (k-means on smoothed values,
+        # four centres for multi-level series) and one-step residuals.
+        return [
+            KMeansWindowScorer(window=12, smooth=6),
+            KMeansWindowScorer(n_clusters=4, window=6, smooth=12, diff=False),
+            ResidualScorer(),
+        ]
 
     def _start(self) -> None:
         self.n_seen_ = 0
