@@ -67,7 +67,9 @@ def test_the_collector_reports_gauges_cpu_and_rates_with_the_host_label():
     )
     assert {"cpu_usage_percent", "network_receive_bytes_per_second"} <= second_metrics
     cpus = {p.labels["cpu"] for p in second if p.metric == "cpu_usage_percent"}
-    assert cpus == {"total", *map(str, range(psutil.cpu_count()))}
+    # A core whose counters went backwards between the reads (Linux's per-CPU
+    # iowait can) is skipped for that round rather than reported wrong.
+    assert "total" in cpus and cpus <= {"total", *map(str, range(psutil.cpu_count()))}
     assert all(p.labels["host"] == "h1" and p.labels["role"] == "db" for p in second)
     assert all(p.ts_ms == 1_001_000 for p in second)
 
