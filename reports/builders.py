@@ -26,6 +26,12 @@ import pandas as pd
 from analytics.algorithms.capacity import ThresholdCrossing
 from analytics.algorithms.peer import MIN_MEMBERS, peer_outliers
 
+# The tables of each kind of report, first the main one (downloadable as CSV).
+TABLES = {
+    "forecast": ["forecast", "models"],
+    "capacity": ["capacity"],
+    "anomaly": ["events", "peer_outliers", "alerts"],
+}
 DEFAULT_HORIZONS = ("1h", "6h", "1d", "3d", "7d")
 MAX_EVENT_CHARTS = 24  # the strongest events get a chart; the table lists them all
 MAX_EVENTS = 500

@@ -57,6 +57,7 @@ def forecast_chart(section: dict, title: str = "") -> str:
             )
             ax.axvline(ts[0], color="#9aa3b2", linewidth=0.8)
         _limit(ax, section)
+        _keep_in_view(ax, values, section.get("threshold"))
         _finish(ax, section.get("unit", ""), title)
         return _svg(fig)
 
@@ -110,6 +111,20 @@ def _limit(ax, section: dict) -> None:
                 _dt(crossing["earliest"]), _dt(crossing["latest"] or crossing["expected"]),
                 color=LIMIT, alpha=0.12, linewidth=0,
             )  # fmt: skip
+
+
+def _keep_in_view(ax, history: list, threshold: float | None) -> None:
+    """Keep the y axis on the history and the limit: a forecast running far past
+    the limit (or an interval widening without bound) must not flatten the rest."""
+    known = [v for v in history if v == v]
+    if not known:
+        return
+    low, high = min(known), max(known)
+    if threshold is not None:
+        low, high = min(low, threshold), max(high, threshold)
+    margin = 0.3 * (high - low or abs(high) or 1.0)
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(max(bottom, low - margin), min(top, high + margin))
 
 
 def _finish(ax, unit: str, title: str, legend: bool = True) -> None:

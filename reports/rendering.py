@@ -62,8 +62,22 @@ def _display(content: dict) -> dict:
             if e["chart"]
         ]
         extra["groups"] = [
-            {"host": g["host"] or "(no host)", "metrics": [{"metric": m["metric"], "events": [by_rank[r] for r in m["events"]]} for m in g["metrics"]]}
+            {
+                "host": g["host"] or "(no host)",
+                "metrics": [
+                    {
+                        "metric": m["metric"],
+                        "events": [
+                            {**by_rank[r], "when": _short_time(by_rank[r]["start"])} for r in m["events"]
+                        ],
+                    }
+                    for m in g["metrics"]
+                ],
+            }
             for g in content["groups"]
+        ]
+        extra["peer_outliers"] = [
+            {**o, "from": _short_time(o["start"]), "to": _short_time(o["end"])} for o in content["peer_outliers"]
         ]  # fmt: skip
     return extra
 
@@ -103,7 +117,7 @@ def _cell(column: str, value) -> str:
     if isinstance(value, float):
         return _number(value)
     if isinstance(value, str) and len(value) >= 20 and value[4] == "-" and value[10] == "T":
-        return _time(value)
+        return _short_time(value)
     return str(value)
 
 
@@ -119,6 +133,11 @@ def _time(text: str | None) -> str:
     if not text:
         return "–"
     return f"{dt.datetime.fromisoformat(text.replace('Z', '+00:00')):%a %d %b %Y %H:%M} UTC"
+
+
+def _short_time(text: str) -> str:
+    # Tables: the year and the zone are in the report's header.
+    return f"{dt.datetime.fromisoformat(text.replace('Z', '+00:00')):%d %b %H:%M}"
 
 
 def _duration(seconds: float) -> str:
