@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/v1/", include("ingestion.query_urls")),
     path("api/v1/", include("analytics.urls")),
     path("api/v1/", include("analytics.alerts_urls")),
+    path("api/v1/", include("reports.urls")),
+    path("reports/", include("reports.page_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("tsmon.page_urls")),
