@@ -59,7 +59,7 @@ def detect_series(detector: Detector, series: Series, now: dt.datetime) -> Serie
             series,
             AnomalyKind.POINT,
             ts_us,
-            detections.score,
+            detections.raw_score,
             detections.direction,
             detector.min_score,
         )
@@ -110,14 +110,16 @@ def _model_versions(model: StreamingDetector, first_index: int, n: int) -> np.nd
 
 
 def _store_anomalies(detector, series, ts_us, values, detections: Detections, versions: np.ndarray) -> int:
-    flagged = np.flatnonzero(detections.score >= detector.min_score)
+    # The undamped score: every unusual point is stored, also one soon after
+    # an earlier event (events, not damping, keep people from being told twice).
+    flagged = np.flatnonzero(detections.raw_score >= detector.min_score)
     rows = [
         Anomaly(
             detector=detector,
             series=series,
             ts=_to_datetime(int(ts_us[i])),
             kind=AnomalyKind.POINT,
-            score=float(detections.score[i]),
+            score=float(detections.raw_score[i]),
             value=float(values[i]),
             expected=_finite(detections.expected[i]),
             lo=_finite(detections.lo[i]),

@@ -32,6 +32,11 @@ class Detections:
     direction : int8, +1 above ``expected``, -1 below, 0 equal or unknown.
     alarm : bool, True where an anomaly event starts (score >= alarm_level
         outside a refractory period).
+    raw_score : float64, the score before refractory damping. ``score`` reports
+        an event once at its onset (what NAB-style scoring rewards);
+        ``raw_score`` is how unusual each point is on its own, which live
+        detection stores so that a second anomaly soon after a first is not
+        hidden.
     """
 
     score: np.ndarray
@@ -40,6 +45,7 @@ class Detections:
     hi: np.ndarray
     direction: np.ndarray
     alarm: np.ndarray
+    raw_score: np.ndarray | None = None
 
     def to_frame(self, ts: np.ndarray) -> pd.DataFrame:
         """The detections as a frame indexed by the UTC timestamps ``ts`` (int64 ns)."""
@@ -236,6 +242,7 @@ class StreamingDetector:
                 result.alarm[i] = True
                 self.quiet_until_ = first + i + 1 + self.refractory
                 damped[i + 1 : i + 1 + self.refractory] = True
+        result.raw_score = result.score.copy()
         result.score[damped] *= self.damping
 
 
@@ -244,7 +251,13 @@ def _concat(parts: list[Detections], n: int) -> Detections:
         empty = np.empty(0)
         return Detections(empty, empty, empty, empty, np.empty(0, np.int8), np.empty(0, bool))
     fields = Detections.__dataclass_fields__
-    return Detections(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in fields})
+    return Detections(
+        **{
+            name: np.concatenate([getattr(p, name) for p in parts])
+            for name in fields
+            if getattr(parts[0], name) is not None
+        }
+    )
 
 
 def detect(y: pd.Series, detector: StreamingDetector | None = None) -> pd.DataFrame:
