@@ -1,3 +1,18 @@
 """Routes of the server-rendered pages (all behind login)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from analytics import pages as analytics_pages
+from ingestion import pages as ingestion_pages
+from tsmon import pages
+
+urlpatterns = [
+    path("", pages.overview, name="overview"),
+    path("live/overview.json", pages.overview_live, name="overview-live"),
+    path("series/", ingestion_pages.series_list, name="series-list"),
+    path("series/<int:pk>/", ingestion_pages.series_detail, name="series-detail"),
+    path("series/<int:pk>/live.json", ingestion_pages.series_live, name="series-live"),
+    path("anomalies/", analytics_pages.anomaly_list, name="anomaly-list"),
+    path("alerts/", analytics_pages.alert_list, name="alert-list"),
+    path("alerts/<int:pk>/acknowledge", analytics_pages.acknowledge_alert, name="alert-acknowledge"),
+]

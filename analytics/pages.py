@@ -1,0 +1,110 @@
+"""Pages of anomaly events and alerts (with acknowledge)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
+
+from analytics.choices import AnomalyKind
+from analytics.models import Alert, AnomalyEvent, Detector
+from analytics.models.alerts import OPEN_STATES, AlertState
+from ingestion.models import Series
+from ingestion.queries import select_series
+from ingestion.selectors import SelectorError, parse_selector
+from tsmon.time_picker import RANGES, pick_range, range_around
+
+PAGE_SIZE = 50
+SCORES = ("0.5", "0.7", "0.9")
+ALERT_FILTERS = ("open", "all", *AlertState.values)
+
+
+def filtered_events(request, start, end):
+    """Anomaly events overlapping [start, end), filtered by the form."""
+    params = request.GET
+    queryset = AnomalyEvent.objects.filter(end__gte=start, start__lt=end)
+    if selector := params.get("match", "").strip():
+        try:
+            queryset = queryset.filter(
+                series__in=select_series(parse_selector(selector), Series.objects.all())
+            )
+        except SelectorError as exc:
+            messages.error(request, f"Selector: {exc}")
+            queryset = queryset.none()
+    if params.get("min_score") in SCORES:
+        queryset = queryset.filter(peak_score__gte=float(params["min_score"]))
+    if detector := params.get("detector"):
+        queryset = queryset.filter(detector__name=detector)
+    if params.get("kind") in AnomalyKind.values:
+        queryset = queryset.filter(kind=params["kind"])
+    return queryset.select_related("series", "detector").order_by("-start", "-id")
+
+
+@login_required
+def anomaly_list(request):
+    now = timezone.now()
+    picked = pick_range(request.GET, now, default="14d")
+    page = Paginator(filtered_events(request, picked.start, picked.end), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    events = list(page.object_list)
+    for event in events:
+        event.chart_query = urlencode(range_around(event.start, event.end, now))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "events": events,
+        "picked": picked,
+        "ranges": list(RANGES),
+        "scores": SCORES,
+        "kinds": AnomalyKind.choices,
+        "detectors": Detector.objects.order_by("name").values_list("name", flat=True),
+        "params": request.GET,
+        "page_query": query.urlencode(),
+    }
+    return render(request, "analytics/anomaly_list.html", context)
+
+
+def filtered_alerts(state: str):
+    queryset = Alert.objects.select_related("rule", "series")
+    if state == "open":
+        queryset = queryset.filter(state__in=OPEN_STATES)
+    elif state in AlertState.values:
+        queryset = queryset.filter(state=state)
+    return queryset.order_by("-started_at", "-id")
+
+
+@login_required
+def alert_list(request):
+    state = request.GET.get("state") if request.GET.get("state") in ALERT_FILTERS else "open"
+    page = Paginator(filtered_alerts(state), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "alerts": list(page.object_list),
+        "state": state,
+        "states": ALERT_FILTERS,
+        "page_query": urlencode({"state": state}),
+    }
+    return render(request, "analytics/alert_list.html", context)
+
+
+@login_required
+@require_POST
+def acknowledge_alert(request, pk: int):
+    alert = get_object_or_404(Alert.objects.select_related("rule", "series"), pk=pk)
+    if not alert.is_open:
+        messages.error(
+            request, f"{alert.rule.name} on {alert.series.key} is {alert.state}; it cannot be acknowledged."
+        )
+    elif alert.acknowledged_at is None:
+        alert.acknowledge(request.user.get_username(), timezone.now())
+        messages.success(request, f"Acknowledged {alert.rule.name} on {alert.series.key}.")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "alert-list"
+    return redirect(target)

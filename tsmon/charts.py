@@ -1,0 +1,352 @@
+"""Time-series charts as inline SVG, rendered on the server: no JavaScript
+library and nothing fetched from a CDN, so the pages work offline.
+
+The plot is an SVG in a fixed 1000 × 300 coordinate box stretched to the
+width of the page (`preserveAspectRatio="none"`); strokes keep their width
+(`vector-effect`) and markers are zero-length round-capped strokes, so they
+stay round however the box is stretched. Axis labels are HTML laid over the
+plot by percentages, so they stay readable on a phone.
+
+Pure: numbers and datetimes in, markup out; every text is escaped here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from html import escape
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+WIDTH, HEIGHT = 1000.0, 300.0
+_TIME_STEPS = [
+    dt.timedelta(seconds=s)
+    for s in (1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+] + [dt.timedelta(days=d) for d in (2, 7, 14, 30)]
+
+
+@dataclass
+class Band:
+    """A filled area between `lo` and `hi` (optionally with a centre line) over `ts`."""
+
+    ts: np.ndarray  # datetime64[us] (UTC) or epoch seconds, shape (n,)
+    lo: np.ndarray
+    hi: np.ndarray
+    centre: np.ndarray | None = None
+    label: str = ""
+
+
+@dataclass
+class Marker:
+    ts: dt.datetime
+    value: float
+    title: str
+    score: float = 1.0
+
+
+@dataclass
+class Span:
+    start: dt.datetime
+    end: dt.datetime
+    title: str
+
+
+@dataclass
+class ChartData:
+    """Everything one chart shows; only `start`, `end` and the values are required."""
+
+    start: dt.datetime
+    end: dt.datetime
+    ts: np.ndarray  # epoch seconds, float64
+    value: np.ndarray  # one value per bucket (the mean), NaN = no data
+    value_min: np.ndarray | None = None  # per-bucket extremes, when buckets hold many points
+    value_max: np.ndarray | None = None
+    step_seconds: float = 60.0
+    rolling: Band | None = None
+    forecast: list[Band] = field(default_factory=list)  # widest first
+    anomalies: list[Marker] = field(default_factory=list)
+    events: list[Span] = field(default_factory=list)
+    threshold: float | None = None
+    now: dt.datetime | None = None
+    unit: str = ""
+    title: str = ""
+    tz: str = "UTC"
+
+
+class _Scale:
+    """Maps times and values to the 1000 × 300 box."""
+
+    def __init__(self, t0: float, t1: float, v0: float, v1: float):
+        self.t0, self.t1 = t0, max(t1, t0 + 1)
+        self.v0, self.v1 = v0, v1 if v1 > v0 else v0 + 1
+
+    def x(self, t):
+        return (np.asarray(t, dtype=np.float64) - self.t0) / (self.t1 - self.t0) * WIDTH
+
+    def y(self, v):
+        return HEIGHT - (np.asarray(v, dtype=np.float64) - self.v0) / (self.v1 - self.v0) * HEIGHT
+
+
+def epoch_seconds(when: dt.datetime) -> float:
+    return when.timestamp()
+
+
+def render_chart(data: ChartData) -> str:
+    """The chart as HTML: a `figure` holding the SVG plot and its axis labels."""
+    right = max(
+        [epoch_seconds(data.end), *(float(_as_seconds(b.ts)[-1]) for b in data.forecast if len(b.ts))]
+    )
+    scale = _Scale(epoch_seconds(data.start), right, *_value_range(data))
+    y_ticks = nice_ticks(scale.v0, scale.v1)
+    x_ticks = time_ticks(scale.t0, scale.t1, data.tz)
+    parts = [
+        _grid(scale, y_ticks, x_ticks),
+        *(_span(scale, s) for s in data.events),
+        *(_band(scale, b, f"forecast-band forecast-band-{i}") for i, b in enumerate(data.forecast)),
+        _band(scale, data.rolling, "rolling-band") if data.rolling else "",
+        _envelope(scale, data),
+        _line(scale, data.ts, data.value, "value-line", data.step_seconds),
+        _centre_lines(scale, data),
+        _threshold(scale, data.threshold),
+        _now(scale, data.now),
+        *(_marker(scale, m) for m in data.anomalies),
+    ]
+    svg = (
+        f'<svg class="plot" viewBox="0 0 {WIDTH:g} {HEIGHT:g}" preserveAspectRatio="none" role="img" '
+        f'aria-label="{escape(data.title)}">{"".join(parts)}</svg>'
+    )
+    return (
+        f'<figure class="chart" data-testid="chart"><div class="plot-area">{svg}'
+        f"{_y_labels(scale, y_ticks, data.unit)}{_x_labels(scale, x_ticks)}</div>"
+        f'<figcaption class="legend">{_legend(data)}</figcaption></figure>'
+    )
+
+
+def render_sparkline(values: list[float | None], title: str = "") -> str:
+    """A small line of recent values (no axes), for tables."""
+    y = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    if not np.isfinite(y).any():
+        return '<span class="muted">no data</span>'
+    lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+    scale = _Scale(0, max(len(y) - 1, 1), lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo) + 1e-12)
+    path = _path(scale.x(np.arange(len(y))), scale.y(y))
+    return (
+        f'<svg class="spark" viewBox="0 0 {WIDTH:g} {HEIGHT:g}" preserveAspectRatio="none" role="img" '
+        f'aria-label="{escape(title)}"><path class="value-line" d="{path}"/></svg>'
+    )
+
+
+def _value_range(data: ChartData) -> tuple[float, float]:
+    arrays = [data.value, data.value_min, data.value_max]
+    if data.rolling is not None:
+        arrays += [data.rolling.lo, data.rolling.hi]
+    for band in data.forecast:
+        arrays += [band.lo, band.hi]
+    arrays.append(np.array([m.value for m in data.anomalies], dtype=np.float64))
+    finite = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays if a is not None])
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(finite.min()), float(finite.max())
+    if data.threshold is not None and lo <= data.threshold <= hi + 0.25 * (hi - lo):
+        hi = max(hi, data.threshold)
+    pad = 0.06 * (hi - lo) if hi > lo else max(abs(hi) * 0.1, 1.0)
+    return lo - pad, hi + pad
+
+
+def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
+    """Round values (1, 2, 5 × 10^k apart) between `lo` and `hi`."""
+    raw = (hi - lo) / target
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(lo / step) * step
+    return [round(first + i * step, 12) for i in range(int((hi - first) / step) + 1)]
+
+
+def time_ticks(t0: float, t1: float, tz: str, target: int = 6) -> list[tuple[float, str]]:
+    """Round times between `t0` and `t1` (epoch seconds) with labels in `tz`."""
+    zone = ZoneInfo(tz)
+    span = t1 - t0
+    step = next((s for s in _TIME_STEPS if s.total_seconds() >= span / target), _TIME_STEPS[-1])
+    seconds = step.total_seconds()
+    # Align on the local clock, so that daily ticks fall on local midnight.
+    offset = dt.datetime.fromtimestamp(t0, zone).utcoffset().total_seconds()
+    first = math.ceil((t0 + offset) / seconds) * seconds - offset
+    fmt = "%H:%M" if span <= 86400 else ("%a %d %H:%M" if seconds < 86400 else "%b %d")
+    ticks = []
+    t = first
+    while t <= t1:
+        ticks.append((t, dt.datetime.fromtimestamp(t, zone).strftime(fmt)))
+        t += seconds
+    return ticks
+
+
+def format_value(value: float, unit: str = "") -> str:
+    """A short human form: 3 significant digits, SI prefixes for large numbers."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    size = abs(value)
+    for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if size >= factor:
+            return f"{value / factor:.3g}{prefix}{_unit_suffix(unit)}"
+    return f"{value:.3g}{_unit_suffix(unit)}"
+
+
+def _unit_suffix(unit: str) -> str:
+    return {"percent": "%", "seconds": " s", "bytes": " B"}.get(unit, f" {unit}" if unit else "")
+
+
+def _grid(scale: _Scale, y_ticks, x_ticks) -> str:
+    lines = [f'<path class="grid" d="M0 {float(scale.y(v)):.1f}H{WIDTH:g}"/>' for v in y_ticks]
+    lines += [f'<path class="grid" d="M{float(scale.x(t)):.1f} 0V{HEIGHT:g}"/>' for t, _ in x_ticks]
+    return "".join(lines)
+
+
+def _path(x: np.ndarray, y: np.ndarray, breaks: np.ndarray | None = None) -> str:
+    """An SVG path through the finite points, lifting the pen at NaN and at `breaks`."""
+    out, pen_down = [], False
+    for i, (xi, yi) in enumerate(zip(x, y, strict=True)):
+        if not (math.isfinite(xi) and math.isfinite(yi)):
+            pen_down = False
+            continue
+        if breaks is not None and breaks[i]:
+            pen_down = False
+        out.append(f"{'L' if pen_down else 'M'}{xi:.1f} {yi:.1f}")
+        pen_down = True
+    return "".join(out)
+
+
+def _gaps(ts: np.ndarray, step_seconds: float) -> np.ndarray:
+    """True where a point follows a gap of more than two steps (no line across it)."""
+    breaks = np.zeros(len(ts), dtype=bool)
+    if len(ts) > 1:
+        breaks[1:] = np.diff(ts) > 2.5 * max(step_seconds, 1e-9)
+    return breaks
+
+
+def _line(scale: _Scale, ts, values, css: str, step_seconds: float | None = None) -> str:
+    breaks = _gaps(np.asarray(ts, dtype=np.float64), step_seconds) if step_seconds else None
+    path = _path(scale.x(ts), scale.y(values), breaks)
+    return f'<path class="{css}" d="{path}"/>' if path else ""
+
+
+def _area(scale: _Scale, ts, lo, hi, css: str, title: str = "") -> str:
+    ts, lo, hi = (np.asarray(a, dtype=np.float64) for a in (ts, lo, hi))
+    known = np.isfinite(lo) & np.isfinite(hi)
+    x, y_lo, y_hi = scale.x(ts), scale.y(lo), scale.y(hi)
+    shapes = []
+    for run in _runs(known):
+        upper = [f"{x[i]:.1f} {y_hi[i]:.1f}" for i in run]
+        lower = [f"{x[i]:.1f} {y_lo[i]:.1f}" for i in reversed(run)]
+        shapes.append("M" + "L".join(upper + lower) + "Z")
+    if not shapes:
+        return ""
+    tooltip = f"<title>{escape(title)}</title>" if title else ""
+    return f'<path class="{css}" d="{"".join(shapes)}">{tooltip}</path>'
+
+
+def _runs(mask: np.ndarray) -> list[list[int]]:
+    runs, current = [], []
+    for i, ok in enumerate(mask):
+        if ok:
+            current.append(i)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _band(scale: _Scale, band: Band, css: str) -> str:
+    ts = _as_seconds(band.ts)
+    return _area(scale, ts, band.lo, band.hi, css, band.label)
+
+
+def _centre_lines(scale: _Scale, data: ChartData) -> str:
+    lines = []
+    if data.rolling is not None and data.rolling.centre is not None:
+        lines.append(_line(scale, _as_seconds(data.rolling.ts), data.rolling.centre, "rolling-mean"))
+    if data.forecast and data.forecast[0].centre is not None:
+        lines.append(_line(scale, _as_seconds(data.forecast[0].ts), data.forecast[0].centre, "forecast-mean"))
+    return "".join(lines)
+
+
+def _envelope(scale: _Scale, data: ChartData) -> str:
+    if data.value_min is None or data.value_max is None:
+        return ""
+    return _area(scale, data.ts, data.value_min, data.value_max, "value-envelope")
+
+
+def _as_seconds(ts: np.ndarray) -> np.ndarray:
+    ts = np.asarray(ts)
+    if np.issubdtype(ts.dtype, np.datetime64):
+        return ts.astype("datetime64[us]").astype(np.int64) / 1e6
+    return ts.astype(np.float64)
+
+
+def _span(scale: _Scale, span: Span) -> str:
+    x0 = float(np.clip(scale.x(epoch_seconds(span.start)), 0, WIDTH))
+    x1 = float(np.clip(scale.x(epoch_seconds(span.end)), 0, WIDTH))
+    width = max(x1 - x0, 2.0)
+    return (
+        f'<rect class="event-span" x="{x0:.1f}" y="0" width="{width:.1f}" height="{HEIGHT:g}">'
+        f"<title>{escape(span.title)}</title></rect>"
+    )
+
+
+def _marker(scale: _Scale, marker: Marker) -> str:
+    x, y = float(scale.x(epoch_seconds(marker.ts))), float(scale.y(marker.value))
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return ""
+    return (
+        f'<path class="anomaly-marker" data-ts="{escape(marker.ts.isoformat())}" '
+        f'data-score="{marker.score:.2f}" d="M{x:.1f} {y:.1f}h0"><title>{escape(marker.title)}</title></path>'
+    )
+
+
+def _threshold(scale: _Scale, threshold: float | None) -> str:
+    if threshold is None or not scale.v0 <= threshold <= scale.v1:
+        return ""
+    y = float(scale.y(threshold))
+    return f'<path class="threshold" d="M0 {y:.1f}H{WIDTH:g}"><title>capacity {threshold:g}</title></path>'
+
+
+def _now(scale: _Scale, now: dt.datetime | None) -> str:
+    if now is None:
+        return ""
+    x = float(scale.x(epoch_seconds(now)))
+    return f'<path class="now" d="M{x:.1f} 0V{HEIGHT:g}"/>' if 0 < x < WIDTH else ""
+
+
+def _y_labels(scale: _Scale, ticks: list[float], unit: str) -> str:
+    labels = "".join(
+        f'<span style="top:{float(scale.y(v)) / HEIGHT * 100:.2f}%">{escape(format_value(v, unit))}</span>'
+        for v in ticks
+    )
+    return f'<div class="y-labels" aria-hidden="true">{labels}</div>'
+
+
+def _x_labels(scale: _Scale, ticks: list[tuple[float, str]]) -> str:
+    labels = "".join(
+        f'<span style="left:{float(scale.x(t)) / WIDTH * 100:.2f}%">{escape(text)}</span>'
+        for t, text in ticks
+    )
+    return f'<div class="x-labels" aria-hidden="true">{labels}</div>'
+
+
+def _legend(data: ChartData) -> str:
+    items = [("value", "value" if data.value_min is None else "value (mean, min–max per bucket)")]
+    if data.rolling is not None:
+        items.append(("rolling", data.rolling.label or "rolling mean ± k·std"))
+    if data.forecast:
+        items.append(("forecast", data.forecast[0].label or "forecast"))
+    if data.events:
+        items.append(("event", "anomaly event"))
+    if data.anomalies:
+        items.append(("anomaly", f"anomalous point ({len(data.anomalies)})"))
+    if data.threshold is not None:
+        items.append(("threshold", f"capacity {format_value(data.threshold, data.unit)}"))
+    return "".join(f'<span class="key key-{css}">{escape(text)}</span>' for css, text in items)

@@ -1,0 +1,72 @@
+"""The time range of a page: a preset span (`range=6h`) ending now or at `end`.
+
+A page without `end` follows the present (and refreshes itself); with `end`
+it shows a fixed window of the past, as Grafana's time picker does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+RANGES = {
+    "1h": dt.timedelta(hours=1),
+    "6h": dt.timedelta(hours=6),
+    "24h": dt.timedelta(hours=24),
+    "3d": dt.timedelta(days=3),
+    "7d": dt.timedelta(days=7),
+    "14d": dt.timedelta(days=14),
+    "30d": dt.timedelta(days=30),
+}
+
+
+@dataclass(frozen=True)
+class PickedRange:
+    key: str
+    start: dt.datetime
+    end: dt.datetime
+    following: bool  # no `end` given: the window ends now and moves on
+    end_text: str  # the `end` as the form's datetime-local input shows it
+    error: str = ""
+
+
+def pick_range(params, now: dt.datetime, default: str = "24h") -> PickedRange:
+    """Read `range` and `end` from query parameters; unknown values fall back to the default."""
+    key = params.get("range") if params.get("range") in RANGES else default
+    span = RANGES[key]
+    text = (params.get("end") or "").strip()
+    if not text:
+        return PickedRange(key, now - span, now, True, "")
+    try:
+        end = parse_local(text)
+    except ValueError:
+        return PickedRange(key, now - span, now, True, "", error=f"{text!r} is not a date and time")
+    end = min(end, now)
+    return PickedRange(key, end - span, end, False, local_input(end))
+
+
+def parse_local(text: str) -> dt.datetime:
+    """An ISO date-time; without an offset it is in the site's time zone (TSMON_TIME_ZONE)."""
+    when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return when.astimezone(dt.UTC)
+
+
+def local_input(when: dt.datetime) -> str:
+    """`when` in the site's time zone as an `<input type="datetime-local">` value."""
+    return when.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m-%dT%H:%M")
+
+
+def range_around(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, str]:
+    """Query parameters of the smallest preset window that shows [start, end] with context."""
+    duration = max(end - start, dt.timedelta(minutes=1))
+    key = next((k for k, span in RANGES.items() if span >= 3 * duration), "30d")
+    span = RANGES[key]
+    window_end = start + span * 2 / 3
+    if window_end >= now:
+        return {"range": key}
+    return {"range": key, "end": local_input(window_end)}
