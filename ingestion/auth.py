@@ -8,7 +8,8 @@ API with their login session instead.
 from __future__ import annotations
 
 from django.utils import timezone
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework.settings import api_settings
 
 from ingestion.choices import ApiScope
 from ingestion.models import ApiKey
@@ -87,6 +88,37 @@ class ScopedByMethod:
     @property
     def required_scope(self):
         return ApiScope.READ if self.request.method in ("GET", "HEAD", "OPTIONS") else ApiScope.ADMIN
+
+
+class KeyRateThrottle(throttling.ScopedRateThrottle):
+    """Limit requests per API key (else per user, else per address) and scope.
+
+    The scope is the view's `required_scope` (read, write or admin), with
+    rates from TSMON_THROTTLE_READ / TSMON_THROTTLE_WRITE. Counts live in
+    Django's cache, per process unless a shared cache is configured: a
+    guard against a runaway client, not a security boundary.
+    """
+
+    def allow_request(self, request, view):
+        self.scope = getattr(view, "required_scope", None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return throttling.SimpleRateThrottle.allow_request(self, request, view)
+
+    def get_rate(self):
+        # Read at request time, so a changed setting takes effect (and tests can set it).
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            ident = f"key:{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = f"addr:{self.get_ident(request)}"
+        return f"throttle:{self.scope}:{ident}"
 
 
 def requester_source(request):

@@ -17,9 +17,6 @@ from ingestion.samples import LineError
 from ingestion.validation import Limits, validate_samples
 from ingestion.writer import write_samples
 
-DEFAULT_MAX_POINTS_PER_REQUEST = 100_000
-DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
-
 
 class TooManyPoints(Exception):
     """A request holds more points than one request may write."""
@@ -59,22 +56,19 @@ def ingest(parsed: ParseResult, now: dt.datetime, source=None) -> IngestOutcome:
 
 
 def limits_from_settings() -> Limits:
-    defaults = Limits()
     return Limits(
         retention_days=settings.TSMON_RETENTION_DAYS,
-        max_labels=getattr(settings, "TSMON_MAX_LABELS", defaults.max_labels),
-        max_label_value_length=getattr(
-            settings, "TSMON_MAX_LABEL_VALUE_LENGTH", defaults.max_label_value_length
-        ),
+        max_labels=settings.TSMON_MAX_LABELS,
+        max_label_value_length=settings.TSMON_MAX_LABEL_VALUE_LENGTH,
     )
 
 
 def max_points_per_request() -> int:
-    return getattr(settings, "TSMON_MAX_POINTS_PER_REQUEST", DEFAULT_MAX_POINTS_PER_REQUEST)
+    return settings.TSMON_MAX_POINTS_PER_REQUEST
 
 
 def max_body_bytes() -> int:
-    return getattr(settings, "TSMON_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+    return settings.TSMON_MAX_BODY_BYTES
 
 
 def to_us(moment: dt.datetime) -> int:

@@ -35,8 +35,6 @@ from ingestion.writer import CardinalityLimitExceeded
 logger = logging.getLogger(__name__)
 
 ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1"
-DEFAULT_INTERVAL_SECONDS = 60
-DEFAULT_TIMEOUT_SECONDS = 10
 
 # When each settings target was last scraped by this process (database
 # targets keep theirs in the row).
@@ -81,7 +79,7 @@ def due_targets(now: dt.datetime) -> list[Target]:
         for row in ScrapeTarget.objects.filter(enabled=True)
         if row.is_due(now)
     ]
-    interval = getattr(settings, "TSMON_SCRAPE_INTERVAL_SECONDS", DEFAULT_INTERVAL_SECONDS)
+    interval = settings.TSMON_SCRAPE_INTERVAL_SECONDS
     for job, url in settings_targets():
         last = _settings_last_scrape.get(url)
         if last is None or (now - last).total_seconds() >= interval:
@@ -91,7 +89,7 @@ def due_targets(now: dt.datetime) -> list[Target]:
 
 def settings_targets() -> list[tuple[str, str]]:
     """(job, url) of each item of TSMON_SCRAPE_TARGETS."""
-    configured = getattr(settings, "TSMON_SCRAPE_TARGETS", [])
+    configured = settings.TSMON_SCRAPE_TARGETS
     items = configured.split(",") if isinstance(configured, str) else configured
     targets = []
     for item in filter(None, (entry.strip() for entry in items)):
@@ -136,7 +134,7 @@ def scrape_target(target: Target, now: dt.datetime) -> ScrapeReport:
 
 def fetch(url: str, timeout: float | None = None) -> str:
     """GET an exposition page, bounded in size and time."""
-    timeout = timeout or getattr(settings, "TSMON_SCRAPE_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)
+    timeout = timeout or settings.TSMON_SCRAPE_TIMEOUT_SECONDS
     limit = max_body_bytes()
     request = urllib.request.Request(url, headers={"Accept": ACCEPT, "User-Agent": "tsmon-scraper"})
     try:

@@ -10,9 +10,12 @@ def default_jobs() -> list[PeriodicJob]:
     from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
     from analytics.jobs import run_detectors, run_forecasts, run_peer_detectors
     from ingestion.jobs import maintain_point_partitions
+    from ingestion.scrape import scrape_due_targets
 
     return [
         PeriodicJob("maintain_partitions", 3600, maintain_point_partitions),
+        # Each target keeps its own interval; this only says how often to look.
+        PeriodicJob("scrape", 5, scrape_due_targets),
         PeriodicJob("detect", 60, run_detectors, sharded=True),
         PeriodicJob("detect_peers", 300, run_peer_detectors, sharded=True),
         PeriodicJob("forecast", 3600, run_forecasts, sharded=True),

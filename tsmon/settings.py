@@ -54,6 +54,23 @@ try:
     TSMON_MAX_SERIES_PER_SOURCE = env_int("TSMON_MAX_SERIES_PER_SOURCE", 10_000, minimum=1)
     TSMON_DEMO_SEED = env_int("TSMON_DEMO_SEED", 42)
     TSMON_JOB_SHARDS = env_int("TSMON_JOB_SHARDS", 8, minimum=1)
+    # Write limits: bad or oversized input gets a 4xx naming the limit.
+    TSMON_MAX_BODY_BYTES = env_int("TSMON_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
+    TSMON_MAX_POINTS_PER_REQUEST = env_int("TSMON_MAX_POINTS_PER_REQUEST", 100_000, minimum=1)
+    TSMON_MAX_LABELS = env_int("TSMON_MAX_LABELS", 30, minimum=1)
+    TSMON_MAX_LABEL_VALUE_LENGTH = env_int("TSMON_MAX_LABEL_VALUE_LENGTH", 1024, minimum=1)
+    # Requests per key (or user, or address) and period: "6000/min", "100/s".
+    TSMON_THROTTLE_WRITE = env_str("TSMON_THROTTLE_WRITE", "6000/min")
+    TSMON_THROTTLE_READ = env_str("TSMON_THROTTLE_READ", "1200/min")
+    # Prometheus targets pulled by the scheduler: "job=http://host:9100/metrics,...".
+    TSMON_SCRAPE_TARGETS = env_list("TSMON_SCRAPE_TARGETS", [])
+    TSMON_SCRAPE_INTERVAL_SECONDS = env_int("TSMON_SCRAPE_INTERVAL_SECONDS", 60, minimum=1)
+    TSMON_SCRAPE_TIMEOUT_SECONDS = env_int("TSMON_SCRAPE_TIMEOUT_SECONDS", 10, minimum=1)
+    # The agent `make run` (manage.py run_agent) runs for this host.
+    TSMON_AGENT_URL = env_str("TSMON_AGENT_URL", "http://127.0.0.1:8000")
+    TSMON_AGENT_TOKEN = env_secret("TSMON_AGENT_TOKEN")
+    TSMON_AGENT_INTERVAL = env_int("TSMON_AGENT_INTERVAL", 10, minimum=1)
+    TSMON_AGENT_SPOOL_DIR = Path(env_str("TSMON_AGENT_SPOOL_DIR", str(DATA_DIR / "agent-spool")))
     TSMON_PUBLIC_URL = env_str("TSMON_PUBLIC_URL", "http://localhost:8000").rstrip("/")
     EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
     EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
@@ -153,6 +170,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ingestion.auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["ingestion.auth.KeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "write": TSMON_THROTTLE_WRITE,
+        "read": TSMON_THROTTLE_READ,
+        "admin": TSMON_THROTTLE_WRITE,
+    },
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }

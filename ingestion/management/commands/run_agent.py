@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -31,11 +29,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         agent = Agent(
-            options["url"] or getattr(settings, "TSMON_AGENT_URL", "http://127.0.0.1:8000"),
-            options["token"] or getattr(settings, "TSMON_AGENT_TOKEN", None) or issue_local_key(),
-            options["spool_dir"]
-            or getattr(settings, "TSMON_AGENT_SPOOL_DIR", Path(settings.DATA_DIR) / "agent-spool"),
-            interval=options["interval"] or getattr(settings, "TSMON_AGENT_INTERVAL", 10),
+            options["url"] or settings.TSMON_AGENT_URL,
+            options["token"] or settings.TSMON_AGENT_TOKEN or issue_local_key(),
+            options["spool_dir"] or settings.TSMON_AGENT_SPOOL_DIR,
+            interval=options["interval"] or settings.TSMON_AGENT_INTERVAL,
         )
         agent.run(once=options["once"])
         self.stdout.write(
