@@ -4,8 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from reports import api
 
-# `/api/v1/reports` as the other collections are, and `/api/v1/reports/` as people type it.
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter(trailing_slash=False)
 router.register("reports", api.ReportViewSet, basename="report")
 
 urlpatterns = router.urls
