@@ -11,9 +11,12 @@ def default_jobs() -> list[PeriodicJob]:
     from analytics.jobs import run_detectors, run_forecasts, run_peer_detectors
     from ingestion.jobs import maintain_point_partitions
     from ingestion.scrape import scrape_due_targets
+    from reports.jobs import process_pending_reports, run_due_report_schedules
 
     return [
         PeriodicJob("maintain_partitions", 3600, maintain_point_partitions),
+        PeriodicJob("reports", 15, process_pending_reports),
+        PeriodicJob("report_schedules", 300, run_due_report_schedules),
         # Each target keeps its own interval; this only says how often to look.
         PeriodicJob("scrape", 5, scrape_due_targets),
         PeriodicJob("detect", 60, run_detectors, sharded=True),
