@@ -71,6 +71,8 @@ try:
     TSMON_AGENT_TOKEN = env_secret("TSMON_AGENT_TOKEN")
     TSMON_AGENT_INTERVAL = env_int("TSMON_AGENT_INTERVAL", 10, minimum=1)
     TSMON_AGENT_SPOOL_DIR = Path(env_str("TSMON_AGENT_SPOOL_DIR", str(DATA_DIR / "agent-spool")))
+    # Browser clients on other origins may call the API (off: no origin allowed).
+    CORS_ALLOWED_ORIGINS = env_list("TSMON_CORS_ALLOWED_ORIGINS", [])
     TSMON_PUBLIC_URL = env_str("TSMON_PUBLIC_URL", "http://localhost:8000").rstrip("/")
     EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
     EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
@@ -98,6 +100,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "ingestion",
@@ -109,6 +112,7 @@ MIDDLEWARE = [
     "tsmon.middleware.RequestTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -192,6 +196,9 @@ SPECTACULAR_SETTINGS = {
         "AnomalyKindEnum": "analytics.choices.AnomalyKind",
     },
 }
+
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "content-encoding", "accept"]
 
 # A task is acknowledged only when it has finished, and a worker that dies
 # mid-task hands it back to the broker: detection runs are transactional and
