@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .calibration import combine_scores
 from .kmeans import KMeansWindowScorer
 from .residual import ResidualScorer
+from .seasonal import SeasonalContextScorer
 from .validation import check_arrays, check_series
 
 
@@ -61,9 +63,11 @@ class StreamingDetector:
     Each scorer is refitted every ``retrain_every`` points on the last
     ``train_size`` values; the last ``n_models`` fits of a scorer must agree
     (a point's score from that scorer is the minimum over them, as Netdata
-    requires all its recent models to flag a point). The detector's score is
-    the maximum over scorers of these calibrated scores, all from the one
-    shared :class:`~analytics.algorithms.calibration.TailCalibrator`.
+    requires all its recent models to flag a point). The detector's score
+    combines these calibrated scores, all from the one shared
+    :class:`~analytics.algorithms.calibration.TailCalibrator`: by Fisher's
+    method (:func:`~analytics.algorithms.calibration.combine_scores`, the
+    default) or by their maximum.
 
     An anomaly *event* starts where the score reaches ``alarm_level``; for the
     next ``refractory`` points the score is multiplied by ``damping``, so a
@@ -74,7 +78,9 @@ class StreamingDetector:
     scorers : sequence of scorers or None
         Objects with ``context_size``, ``fit_values`` and ``score_values``; they
         are deep-copied at each fit. ``None`` means a k-means scorer on smoothed
-        differences, a k-means scorer on smoothed levels and a residual scorer. The first ``ResidualScorer`` gives expected values and bands.
+        differences, a k-means scorer on smoothed levels, a residual scorer and
+        a seasonal-context scorer. The first ``ResidualScorer`` gives expected
+        values and bands.
     train_size : int
         Points each fit learns from.
     min_train : int
@@ -83,6 +89,8 @@ class StreamingDetector:
         Points between fits.
     n_models : int
         Recent fits per scorer that must agree.
+    combine : {"fisher", "max"}
+        How the scorers' scores make the detector's score.
     alarm_level : float
         Score that starts an anomaly event.
     refractory : int
@@ -116,7 +124,8 @@ class StreamingDetector:
         min_train: int = 300,
         retrain_every: int = 100,
         n_models: int = 2,
-        alarm_level: float = 0.35,
+        combine: str = "fisher",
+        alarm_level: float = 0.5,
         refractory: int = 300,
         damping: float = 0.5,
     ):
@@ -125,6 +134,7 @@ class StreamingDetector:
         self.min_train = min_train
         self.retrain_every = retrain_every
         self.n_models = n_models
+        self.combine = combine
         self.alarm_level = alarm_level
         self.refractory = refractory
         self.damping = damping
@@ -134,14 +144,18 @@ class StreamingDetector:
         if self.scorers is not None:
             return list(self.scorers)
         # Changes (smoothed differences), levels (k-means on smoothed values,
-        # four centres for multi-level series) and one-step residuals.
+        # four centres for multi-level series), one-step residuals and the
+        # same phase of earlier cycles (shape and variance changes).
         return [
             KMeansWindowScorer(window=12, smooth=6),
             KMeansWindowScorer(n_clusters=4, window=6, smooth=12, diff=False),
             ResidualScorer(),
+            SeasonalContextScorer(),
         ]
 
     def _start(self) -> None:
+        if self.combine not in ("fisher", "max"):
+            raise ValueError(f"combine must be 'fisher' or 'max', not {self.combine!r}")
         self.n_seen_ = 0
         self.last_ts_ = None
         self.buffer_ = np.empty(0)
@@ -210,8 +224,13 @@ class StreamingDetector:
             return Detections(
                 np.zeros(n), nan, nan.copy(), nan.copy(), np.zeros(n, np.int8), np.zeros(n, bool)
             )
-        per_scorer = [np.min([m.score_values(context, n) for m in models], axis=0) for models in self.models_]
-        score = np.max(per_scorer, axis=0)
+        # Each scorer gets only the history it needs, so that a long seasonal
+        # context does not slow down the cheap scorers.
+        per_scorer = [
+            np.min([m.score_values(context[-(m.context_size + 1 + n) :], n) for m in models], axis=0)
+            for models in self.models_
+        ]
+        score = combine_scores(per_scorer) if self.combine == "fisher" else np.max(per_scorer, axis=0)
         score[np.isnan(segment)] = np.nan
         expected, half = self._expected(context, n)
         direction = np.sign(segment - expected)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from analytics.algorithms.calibration import TailCalibrator
+from analytics.algorithms.calibration import TailCalibrator, combine_scores
 
 
 def test_ordinary_values_score_near_zero_and_extreme_ones_near_one():
@@ -32,3 +32,16 @@ def test_inverse_gives_the_surprise_at_a_score():
 def test_a_constant_training_set_does_not_make_every_change_certain():
     calibrator = TailCalibrator().fit(np.zeros(500))
     assert calibrator.score(np.array([1e-12]))[0] < 1.0
+
+
+def test_combining_one_score_gives_it_back_and_zeros_stay_zero():
+    scores = np.array([[0.0, 0.2, 0.5, 1.0]])
+    np.testing.assert_allclose(combine_scores(scores), scores[0], atol=1e-12)
+    assert combine_scores(np.zeros((4, 3))).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_several_moderate_scores_outweigh_one_and_nan_stays_nan():
+    combined = combine_scores(np.array([[0.3, 0.3, np.nan], [0.3, 0.0, 0.2], [0.3, 0.0, 0.2]]))
+    assert combined[0] > 0.3 and combined[1] < 0.3
+    assert np.isnan(combined[2])
+    assert np.all((combined[:2] >= 0) & (combined[:2] <= 1))

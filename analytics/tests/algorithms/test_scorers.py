@@ -8,6 +8,7 @@ from sklearn.cluster import MiniBatchKMeans
 from analytics.algorithms.isolation import IsolationWindowScorer
 from analytics.algorithms.kmeans import KMeansWindowScorer
 from analytics.algorithms.residual import ResidualScorer
+from analytics.algorithms.seasonal import SeasonalContextScorer
 
 from .helpers import series_with_anomalies
 
@@ -15,6 +16,7 @@ SCORERS = {
     "kmeans": lambda: KMeansWindowScorer(),
     "residual": lambda: ResidualScorer(),
     "isolation": lambda: IsolationWindowScorer(n_estimators=20),
+    "seasonal": lambda: SeasonalContextScorer(max_period=300),
 }
 
 
@@ -59,7 +61,7 @@ def test_past_scores_do_not_change_when_future_points_arrive(make):
     pd.testing.assert_series_equal(scorer.score(y.iloc[:1700]), scorer.score(y).iloc[:1700])
 
 
-@pytest.mark.parametrize("name", ["kmeans", "residual"])
+@pytest.mark.parametrize("name", ["kmeans", "residual", "seasonal"])
 def test_the_spike_and_the_dip_score_higher_than_ordinary_points(name):
     # The isolation forest is left out: on one smooth daily pattern it does not
     # separate a dip of 2.5 amplitudes from the pattern's own troughs.
