@@ -34,20 +34,12 @@ import io
 import json
 import os
 import queue
-import socket
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psutil
-import psycopg2
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import gunicorn, scratch_database  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 BATCH = 5_000
 SHAPES = {"1000x5": (1_000, 5), "10x500": (10, 500)}
@@ -161,38 +153,6 @@ def supports(path: str, shape: str) -> bool:
 # -- database -----------------------------------------------------------------
 
 
-def server_url() -> str:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    from tsmon import embedded_db
-
-    return embedded_db.ensure_running()
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def admin_connection(url: str):
-    conn = psycopg2.connect(with_database(url, "postgres"))
-    conn.autocommit = True
-    return conn
-
-
-def setup_django(scratch_url: str):
-    os.environ["DATABASE_URL"] = scratch_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsmon.settings")
-    os.environ.setdefault("TSMON_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-
-
 def issue_key() -> str:
     from ingestion.models import ApiKey
 
@@ -273,38 +233,6 @@ def _days(start_s: int, n_seconds: int):
 
 
 # -- the server -----------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def gunicorn(scratch_url: str, workers: int, threads: int):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": scratch_url, "TSMON_LOG_LEVEL": "WARNING", "DEBUG": "false"}
-    command = [sys.executable, "-m", "gunicorn", "tsmon.wsgi:application", "-b", f"127.0.0.1:{port}"]
-    command += ["-w", str(workers), "--threads", str(threads), "--log-level", "warning", "--timeout", "120"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
-        yield port, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 class MemoryWatch:
@@ -389,23 +317,8 @@ def post_all(port: int, key: str, path: str, batches: list[Batch], clients: int)
 
 
 def run(args) -> None:
-    url = server_url()
-    name = f"tsmon_bench_{os.getpid()}"
-    admin = admin_connection(url)
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        scratch = with_database(url, name)
-        setup_django(scratch)
+    with scratch_database("tsmon_bench") as scratch:
         bench(args, scratch)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-        print(f"\nscratch database {name} dropped")
 
 
 def bench(args, scratch: str) -> None:
