@@ -43,16 +43,17 @@ def admin_connection(url: str):
     return conn
 
 
-def setup_django(scratch_url: str) -> None:
+def setup_django(scratch_url: str, migrate: bool = True) -> None:
     os.environ["DATABASE_URL"] = scratch_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsmon.settings")
     os.environ.setdefault("TSMON_LOG_LEVEL", "WARNING")
     import django
 
     django.setup()
-    from django.core.management import call_command
+    if migrate:
+        from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)
 
 
 @contextlib.contextmanager
