@@ -157,7 +157,7 @@ def _stats(buckets: pd.DataFrame) -> dict:
         return {"last": None, "mean": None, "min": None, "max": None, "n_points": 0}
     weights = buckets["count"].to_numpy()
     return {
-        "last": float(buckets["mean"].iloc[-1]),
+        "last": float(buckets["last"].iloc[-1]),
         "mean": float(np.average(buckets["mean"].to_numpy(), weights=weights)),
         "min": float(buckets["min"].min()),
         "max": float(buckets["max"].max()),

@@ -18,7 +18,7 @@ from ingestion.queries import downsample
 
 
 def bucket_envelope(series_id: int, start: dt.datetime, end: dt.datetime, step: dt.timedelta) -> pd.DataFrame:
-    """Mean, min, max and count of one series per `step` bucket in [start, end).
+    """Mean, min, max, count and last value of one series per `step` bucket in [start, end).
 
     Indexed by bucket start (UTC); empty buckets are absent. With buckets no
     longer than the sampling interval, each row is one raw point.
@@ -27,7 +27,7 @@ def bucket_envelope(series_id: int, start: dt.datetime, end: dt.datetime, step: 
         cursor.execute(
             """
             SELECT extract(epoch FROM date_bin(%s, ts, %s))::float8 AS bucket,
-                   avg(value), min(value), max(value), count(*)
+                   avg(value), min(value), max(value), count(*), (array_agg(value ORDER BY ts DESC))[1]
             FROM ingestion_point
             WHERE series_id = %s AND ts >= %s AND ts < %s
             GROUP BY bucket ORDER BY bucket
@@ -35,9 +35,15 @@ def bucket_envelope(series_id: int, start: dt.datetime, end: dt.datetime, step: 
             [step, start, series_id, start, end],
         )
         rows = cursor.fetchall()
-    table = np.array(rows, dtype=np.float64).reshape(-1, 5)
+    table = np.array(rows, dtype=np.float64).reshape(-1, 6)
     return pd.DataFrame(
-        {"mean": table[:, 1], "min": table[:, 2], "max": table[:, 3], "count": table[:, 4]},
+        {
+            "mean": table[:, 1],
+            "min": table[:, 2],
+            "max": table[:, 3],
+            "count": table[:, 4],
+            "last": table[:, 5],
+        },
         index=pd.Index(table[:, 0], name="epoch_seconds"),
     )
 
