@@ -8,7 +8,8 @@ transaction). The answers follow one policy:
 - some lines bad: the good ones are written, and the answer is 400 naming
   each bad line and its reason (InfluxDB's partial write);
 - body or batch too large: 413 with the limit, nothing written;
-- a new series over a source's cardinality limit: 422, nothing written;
+- a new series over its source's series limit: its lines are refused like
+  bad lines (400 naming them and the limit), the others are written;
 - the database unreachable or failing: 503 with Retry-After, nothing
   written, and a retry is safe (writes are idempotent).
 
@@ -44,7 +45,6 @@ from ingestion.parsers import (
 )
 from ingestion.parsers.result import shorten
 from ingestion.samples import LineError
-from ingestion.writer import CardinalityLimitExceeded
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +83,6 @@ class WriteView(APIView):
             return self.failure(code, "invalid", str(exc))
         except InputError as exc:
             return self.failure(exc.status_code, "invalid", str(exc))
-        except CardinalityLimitExceeded as exc:
-            return self.failure(status.HTTP_422_UNPROCESSABLE_ENTITY, "unprocessable entity", str(exc))
         if outcome.errors:
             return self.partial(outcome)
         return self.success(outcome)
@@ -182,7 +180,7 @@ class JsonWriteView(WriteView):
             OpenApiParameter("precision", str, description="Unit of numeric ts: s (default), ms, us, ns")
         ],
         request={"application/json": {"type": "array", "items": {"type": "object"}}},
-        responses={200: None, 400: None, 413: None, 422: None, 503: None},
+        responses={200: None, 400: None, 413: None, 503: None},
     )
     def post(self, request):
         return super().post(request)
@@ -208,7 +206,7 @@ class InfluxWriteView(WriteView):
             OpenApiParameter("precision", str, description="ns (default), us, ms, s"),
         ],
         request={"text/plain": {"type": "string"}},
-        responses={204: None, 400: None, 413: None, 422: None, 503: None},
+        responses={204: None, 400: None, 413: None, 503: None},
     )
     def post(self, request):
         return super().post(request)
@@ -264,7 +262,7 @@ class PrometheusRemoteWriteView(WriteView):
     @extend_schema(
         summary="Prometheus remote write receiver",
         request={"application/x-protobuf": {"type": "string", "format": "binary"}},
-        responses={204: None, 400: None, 413: None, 415: None, 422: None, 503: None},
+        responses={204: None, 400: None, 413: None, 415: None, 503: None},
     )
     def post(self, request):
         return super().post(request)
@@ -310,7 +308,7 @@ class CsvWriteView(WriteView):
             ),
         ],
         request={"text/csv": {"type": "string"}},
-        responses={200: None, 400: None, 413: None, 422: None, 503: None},
+        responses={200: None, 400: None, 413: None, 503: None},
     )
     def post(self, request):
         return super().post(request)

@@ -43,15 +43,16 @@ def ingest(parsed: ParseResult, now: dt.datetime, source=None) -> IngestOutcome:
     """Validate parsed samples and write the valid ones in one transaction.
 
     Raises TooManyPoints before writing anything when the request is over
-    the point limit; the writer's CardinalityLimitExceeded and database
-    errors propagate with nothing written.
+    the point limit; lines refused by the writer (new series past their
+    source's limit) join the errors; database errors propagate with nothing
+    written.
     """
     limit = max_points_per_request()
     if len(parsed.samples) > limit:
         raise TooManyPoints(len(parsed.samples), limit)
     checked = validate_samples(parsed.samples, to_us(now), limits_from_settings())
     result = write_samples(checked.samples, source=source)
-    errors = sorted(parsed.errors + checked.errors) if parsed.errors else checked.errors
+    errors = sorted([*parsed.errors, *checked.errors, *result.refused])
     return IngestOutcome(result.written, result.duplicates, result.series_created, errors)
 
 

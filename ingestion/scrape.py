@@ -30,7 +30,6 @@ from ingestion.models import ScrapeTarget
 from ingestion.parsers import ParseResult, parse_exposition
 from ingestion.parsers.result import shorten
 from ingestion.samples import Labels, Sample
-from ingestion.writer import CardinalityLimitExceeded
 
 logger = logging.getLogger(__name__)
 
@@ -114,12 +113,7 @@ def scrape_target(target: Target, now: dt.datetime) -> ScrapeReport:
     report.duration_s = time.monotonic() - started
     samples = [s for s in parsed.samples if not math.isnan(s.value)]
     samples += _health_samples(report, target_labels, to_us(now))
-    try:
-        outcome = ingest(ParseResult(samples, parsed.errors), now)
-    except CardinalityLimitExceeded as exc:
-        report.error = str(exc)
-        _record(target, report, now)
-        return report
+    outcome = ingest(ParseResult(samples, parsed.errors), now)
     report.written = outcome.written
     report.refused = len(outcome.errors)
     report.errors = outcome.errors

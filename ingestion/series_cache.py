@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 from django.conf import settings
@@ -44,31 +45,38 @@ class SeriesResolver:
     def clear(self) -> None:
         self._ids.clear()
 
-    def resolve(self, samples: Sequence[Sample], source: Source | None) -> tuple[np.ndarray, int]:
-        """Return the series id of every sample, and how many series were new."""
+    def resolve(self, samples: Sequence[Sample], source: Source | None) -> Resolution:
+        """Return the series id of every sample (-1 for refused new series)."""
         ids = self._ids
         missing = {(s.metric, s.labels) for s in samples if (s.metric, s.labels) not in ids}
-        n_created = 0
+        n_created, refused = 0, {}
         if missing:
-            found, n_created = self._load_or_create(missing, source)
+            found, n_created, refused = self._load_or_create(missing, source)
             if len(ids) + len(found) > self.max_entries:
                 ids.clear()  # simple and rare: a process seeing this many series re-reads them
             ids.update(found)
         series_ids = np.fromiter(
-            (ids[(s.metric, s.labels)] for s in samples), dtype=np.int64, count=len(samples)
+            (ids.get((s.metric, s.labels), -1) for s in samples), dtype=np.int64, count=len(samples)
         )
-        return series_ids, n_created
+        return Resolution(series_ids, n_created, refused)
 
     def _load_or_create(self, identities: set[SeriesIdentity], source: Source | None):
         by_key = {Series.make_key(metric, labels): (metric, labels) for metric, labels in identities}
         found = _load_ids(list(by_key))
-        new_keys = [key for key in by_key if key not in found]
-        if not new_keys:
-            return {by_key[k]: i for k, i in found.items()}, 0
-        with transaction.atomic():
-            created = _create_series([(key, *by_key[key]) for key in new_keys], source)
-        found.update(_load_ids(new_keys))
-        return {by_key[k]: i for k, i in found.items()}, created
+        new_keys = sorted(key for key in by_key if key not in found)
+        created, refused = 0, {}
+        if new_keys:
+            with transaction.atomic():
+                created, refused_keys = _create_series([(key, *by_key[key]) for key in new_keys], source)
+            refused = {by_key[key]: reason for key, reason in refused_keys.items()}
+            found.update(_load_ids(new_keys))
+        return {by_key[k]: i for k, i in found.items()}, created, refused
+
+
+class Resolution(NamedTuple):
+    series_ids: np.ndarray  # per sample; -1 where its new series was refused
+    n_created: int
+    refused: dict[SeriesIdentity, str]  # why each refused series was refused
 
 
 def _load_ids(keys: list[str]) -> dict[str, int]:
@@ -77,11 +85,17 @@ def _load_ids(keys: list[str]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-def _create_series(new: list[tuple[str, str, Labels]], fallback_source: Source | None) -> int:
-    """Insert the new series; return how many this call created (a
-    concurrent writer may have created some of them first)."""
+def _create_series(new: list[tuple[str, str, Labels]], fallback_source: Source | None):
+    """Insert the new series a source still has room for; return how many
+    this call created (a concurrent writer may have created some first) and
+    the keys refused, with the reason."""
     owners = _owners(new, fallback_source)
-    _check_cardinality(owners)
+    refused = _over_the_limit(new, owners)
+    if refused:
+        kept = [i for i, (key, _, _) in enumerate(new) if key not in refused]
+        new, owners = [new[i] for i in kept], [owners[i] for i in kept]
+    if not new:
+        return 0, refused
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -103,7 +117,7 @@ def _create_series(new: list[tuple[str, str, Labels]], fallback_source: Source |
                 [_guess_unit(metric) for _, metric, _ in new],
             ],
         )
-        return cursor.rowcount
+        return cursor.rowcount, refused
 
 
 def _owners(new, fallback_source: Source | None) -> list[Source | None]:
@@ -118,32 +132,36 @@ def _owners(new, fallback_source: Source | None) -> list[Source | None]:
     return [by_name[h] if h else fallback_source for h in hosts]
 
 
-def _check_cardinality(owners: list[Source | None]) -> None:
-    """Refuse the batch if it would take any source past its series limit."""
+def _over_the_limit(new, owners: list[Source | None]) -> dict[str, str]:
+    """Keys of the new series past their source's limit, with the reason.
+
+    New series are taken in key order until the source is full, so which
+    ones are refused does not depend on the order of the lines.
+    """
     adding = Counter(owner for owner in owners if owner is not None)
     if not adding:
-        return
+        return {}
     limit = max_series_per_source()
-    counts = dict(
+    room = {owner.pk: limit for owner in adding}
+    existing = (
         Series.objects.filter(source__in=list(adding))
         .values("source")
         .annotate(n=Count("id"))
         .values_list("source", "n")
     )
-    for owner, n_new in adding.items():
-        if counts.get(owner.pk, 0) + n_new > limit:
-            raise CardinalityLimitExceeded(owner.name, limit)
-
-
-class CardinalityLimitExceeded(Exception):
-    """A batch would create more series for one source than allowed."""
-
-    def __init__(self, source: str, limit: int):
-        self.source = source
-        self.limit = limit
-        super().__init__(
-            f"source {source!r} would exceed its limit of {limit} series (TSMON_MAX_SERIES_PER_SOURCE)"
-        )
+    for source_id, n in existing:
+        room[source_id] -= n
+    refused = {}
+    for (key, _, _), owner in zip(new, owners, strict=True):
+        if owner is None:
+            continue
+        if room[owner.pk] <= 0:
+            refused[key] = (
+                f"new series {key} would take source {owner.name!r} past its limit of {limit} series "
+                "(TSMON_MAX_SERIES_PER_SOURCE)"
+            )
+        room[owner.pk] -= 1
+    return refused
 
 
 def max_series_per_source() -> int:

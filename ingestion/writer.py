@@ -22,10 +22,10 @@ import psycopg2
 from django.db import IntegrityError, connection, transaction
 
 from ingestion import partitions
-from ingestion.samples import Sample
-from ingestion.series_cache import CardinalityLimitExceeded, SeriesResolver
+from ingestion.samples import LineError, Sample
+from ingestion.series_cache import SeriesResolver
 
-__all__ = ["CardinalityLimitExceeded", "WriteResult", "copy_payload", "write_samples"]
+__all__ = ["WriteResult", "copy_payload", "write_samples"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +55,18 @@ class WriteResult(NamedTuple):
     written: int  # points newly stored
     duplicates: int  # points already stored (or repeated in the batch), kept as they were
     series_created: int
+    refused: (
+        tuple[LineError, ...] | list[LineError]
+    ) = ()  # lines whose new series would pass their source's limit
 
 
 def write_samples(samples: Sequence[Sample], *, source=None) -> WriteResult:
     """Store `samples` in one transaction; return what was written.
 
     `source` is the Source of the API key that sent them; series without a
-    `host` label are attached to it. Raises CardinalityLimitExceeded before
-    writing anything, and lets database errors propagate with nothing written.
+    `host` label are attached to it. A line whose new series would take its
+    source past TSMON_MAX_SERIES_PER_SOURCE is refused whole (in `refused`),
+    the others are written. Database errors propagate with nothing written.
     """
     if not samples:
         return WriteResult(0, 0, 0)
@@ -81,7 +85,12 @@ class _StaleCache(Exception):
 
 
 def _write_once(samples: Sequence[Sample], source) -> WriteResult:
-    series_ids, n_created = _resolver.resolve(samples, source)
+    series_ids, n_created, refused_series = _resolver.resolve(samples, source)
+    refused = []
+    if refused_series:
+        samples, series_ids, refused = _drop_refused(samples, series_ids, refused_series)
+        if not samples:
+            return WriteResult(0, 0, n_created, refused)
     ts_us = np.fromiter((s.ts_us for s in samples), dtype=np.int64, count=len(samples))
     values = np.fromiter((s.value for s in samples), dtype=np.float64, count=len(samples))
     days = {dt.date(1970, 1, 1) + dt.timedelta(days=int(d)) for d in np.unique(ts_us // _US_PER_DAY)}
@@ -90,7 +99,19 @@ def _write_once(samples: Sequence[Sample], source) -> WriteResult:
         _lock_series(np.unique(series_ids))
         written = _copy_points(series_ids, ts_us, values)
         _touch_series(series_ids, ts_us)
-    return WriteResult(written, len(samples) - written, n_created)
+    return WriteResult(written, len(samples) - written, n_created, refused)
+
+
+def _drop_refused(samples, series_ids: np.ndarray, refused_series: dict):
+    """Take out every line that has a sample of a refused series: a line is
+    written whole or refused whole."""
+    reasons = {}
+    for sample, series_id in zip(samples, series_ids, strict=True):
+        if series_id < 0 and sample.line not in reasons:
+            reasons[sample.line] = refused_series[(sample.metric, sample.labels)]
+    keep = np.fromiter((s.line not in reasons for s in samples), dtype=bool, count=len(samples))
+    kept = [s for s, k in zip(samples, keep, strict=True) if k]
+    return kept, series_ids[keep], [LineError(line, reason) for line, reason in sorted(reasons.items())]
 
 
 def _lock_series(unique_ids: np.ndarray) -> None:

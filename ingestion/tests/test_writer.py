@@ -6,7 +6,8 @@ from django.db import connection
 
 from ingestion import partitions
 from ingestion.models import Point, Series, Source
-from ingestion.writer import CardinalityLimitExceeded, write_samples
+from ingestion.samples import Sample
+from ingestion.writer import write_samples
 from tsmon.testing import make_samples
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,14 +75,35 @@ def test_series_with_the_same_labels_in_another_order_are_one_series():
     assert Series.objects.count() == 1
 
 
-def test_it_refuses_a_batch_that_would_pass_the_series_limit_and_writes_nothing(settings):
+def test_new_series_past_the_limit_are_refused_and_the_rest_is_written(settings):
     settings.TSMON_MAX_SERIES_PER_SOURCE = 2
-    batch = [s for i in range(3) for s in make_samples(metric=f"m{i}", start=START, n_points=2)]
+    write_samples(make_samples(metric="m0", start=START, n_points=1))
+    batch = [
+        Sample(f"m{i}", (("host", "web-1"),), s.ts_us, s.value, line=10 * i + s.line)
+        for i in range(4)
+        for s in make_samples(metric=f"m{i}", start=START + dt.timedelta(minutes=1), n_points=2)
+    ]
 
-    with pytest.raises(CardinalityLimitExceeded, match="limit of 2 series"):
-        write_samples(batch)
+    result = write_samples(batch)
 
-    assert Series.objects.count() == 0 and Point.objects.count() == 0
+    assert Series.objects.count() == 2  # m0 existed, m1 fits, m2 and m3 do not
+    assert result.written == 4 and result.series_created == 1
+    assert [e.line for e in result.refused] == [21, 22, 31, 32]
+    assert "limit of 2 series" in result.refused[0].reason and "m2" in result.refused[0].reason
+
+
+def test_a_line_with_one_refused_series_is_refused_whole(settings):
+    settings.TSMON_MAX_SERIES_PER_SOURCE = 1
+    write_samples(make_samples(metric="cpu_user", start=START, n_points=1))
+    labels = (("host", "web-1"),)
+    ts = make_samples(start=START + dt.timedelta(minutes=1), n_points=1)[0].ts_us
+    # One line-protocol line with two fields: an existing series and a new one.
+    line = [Sample("cpu_user", labels, ts, 1.0, 1), Sample("cpu_system", labels, ts, 2.0, 1)]
+
+    result = write_samples(line)
+
+    assert result.written == 0 and [e.line for e in result.refused] == [1]
+    assert Point.objects.count() == 1
 
 
 def test_counters_and_units_are_guessed_from_prometheus_names():
