@@ -1,1 +1,55 @@
-from analytics import alerts_admin  # noqa: F401
+from django.contrib import admin
+
+from analytics import alerts_admin  # noqa: F401  (registers the alerting models)
+from analytics.models import Anomaly, AnomalyEvent, Detector, Forecast, JobRun
+
+
+@admin.register(Detector)
+class DetectorAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "selector", "min_score", "enabled", "created_at"]
+    list_filter = ["kind", "enabled"]
+    search_fields = ["name", "selector"]
+
+
+@admin.register(Anomaly)
+class AnomalyAdmin(admin.ModelAdmin):
+    list_display = ["ts", "series", "kind", "score", "value", "expected", "direction", "detector"]
+    list_filter = ["kind", "detector"]
+    list_select_related = ["series", "detector"]
+    date_hierarchy = "ts"
+    search_fields = ["series__key"]
+    raw_id_fields = ["series"]
+
+
+@admin.register(AnomalyEvent)
+class AnomalyEventAdmin(admin.ModelAdmin):
+    list_display = ["start", "end", "series", "kind", "peak_score", "n_points", "detector"]
+    list_filter = ["kind", "detector"]
+    list_select_related = ["series", "detector"]
+    date_hierarchy = "start"
+    search_fields = ["series__key"]
+    raw_id_fields = ["series"]
+
+
+@admin.register(Forecast)
+class ForecastAdmin(admin.ModelAdmin):
+    list_display = [
+        "series",
+        "created_at",
+        "model",
+        "threshold",
+        "threshold_at",
+        "threshold_earliest",
+        "threshold_latest",
+    ]
+    list_select_related = ["series"]
+    search_fields = ["series__key"]
+    exclude = ["points"]
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = ["job", "started_at", "finished_at", "outcome", "n_series", "n_points", "worker"]
+    list_filter = ["job", "outcome"]
+    date_hierarchy = "started_at"
+    readonly_fields = [f.name for f in JobRun._meta.fields]
