@@ -165,7 +165,7 @@ def test_a_person_logs_in_finds_the_demo_anomalies_and_acknowledges_an_alert(
         assert found is not None, f"the detector missed the injected {kind} on {key}"
         shown = rows.filter(has_text=key).filter(has_text=f"{found.start:%b %d %H:%M}")
         assert shown.count() == 1, f"the {kind} event on {key} is not listed"
-    shoot(page, folder, "anomalies.png")
+    page.screenshot(path=str(folder / "anomalies.png"), full_page=True)
 
     # Its series page: the chart, the rolling band and the spike marked.
     rows.filter(has_text=WATCHED["spike"]).first.locator("a").click()
