@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 DB := $(PY) -m tsmon.embedded_db
 
-.PHONY: run test test-fast stop lint format clean-data
+.PHONY: run test test-fast notebook stop lint format
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,11 @@ test: $(STAMP)
 
 # The tests that need no database: algorithms and parsers.
 test-fast: $(STAMP)
-	$(PY) -m pytest -p no:django -p no:cacheprovider analytics/tests/algorithms ingestion/tests/parsers $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning analytics/tests/algorithms ingestion/tests/parsers $(PYTEST_ARGS)
+
+# Jupyter Lab on notebooks/, connected to tsmon's database (embedded or DATABASE_URL).
+notebook: $(STAMP)
+	notebooks/run_jupyter.sh
 
 stop: $(STAMP)
 	$(DB) stop
