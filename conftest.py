@@ -15,6 +15,51 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
     test_settings = settings.DATABASES["default"].setdefault("TEST", {})
     test_settings["NAME"] = f"test_tsmon_{os.getpid()}"
+    # Request threads of a live server must not keep their connections open
+    # after the test, or the test database cannot be dropped at the end.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    _drop_abandoned_test_databases(settings.DATABASES["default"])
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's set-up, plus: end stray sessions before the drop.
+
+    A live server's request threads or a Celery worker may still hold a
+    connection when the run ends; the test database could not be dropped
+    then, and would be left behind.
+    """
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+def _drop_abandoned_test_databases(database: dict) -> None:
+    """Drop test databases of runs that were killed before they could clean
+    up, on the embedded server only: its test runs all live on this machine,
+    so a test_tsmon_<pid> whose process is gone is safe to drop."""
+    if os.environ.get("DATABASE_URL"):
+        return
+    import psutil
+    import psycopg2
+
+    conn = psycopg2.connect(
+        dbname="postgres", user=database["USER"], host=database["HOST"], port=database["PORT"] or None
+    )
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT datname FROM pg_database WHERE datname ~ '^test_tsmon_[0-9]+$'")
+            for (name,) in cursor.fetchall():
+                if not psutil.pid_exists(int(name.rsplit("_", 1)[1])):
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        conn.close()
 
 
 @pytest.fixture(autouse=True)
