@@ -97,6 +97,13 @@ class StreamingDetector:
         Points after an event start whose scores are damped.
     damping : float
         Factor applied to scores inside the refractory period.
+    seasonal_gate : bool
+        Where a scorer with ``expected_mask`` (the seasonal-context scorer)
+        finds the value inside its seasonal band, the detector's score is that
+        scorer's score alone: a value seen at this phase on the earlier cycles
+        (a nightly job) is ordinary in context, however it compares with the
+        last few points. This is the contextual-anomaly view (Chandola,
+        Banerjee & Kumar 2009, "Anomaly detection: a survey", section 2.2.2).
 
     Attributes
     ----------
@@ -104,6 +111,9 @@ class StreamingDetector:
         Points fed so far.
     buffer_ : ndarray
         The last ``max(train_size, context)`` values (NaN kept).
+    ts_buffer_ : ndarray of int64
+        Their timestamps (ns); their median step is passed to scorers that
+        take one (``fit_uses_step``).
     models_ : list of list
         Recent fitted copies per scorer, oldest first.
     quiet_until_ : int
@@ -127,7 +137,8 @@ class StreamingDetector:
         combine: str = "fisher",
         alarm_level: float = 0.5,
         refractory: int = 300,
-        damping: float = 0.5,
+        damping: float = 0.3,
+        seasonal_gate: bool = True,
     ):
         self.scorers = scorers
         self.train_size = train_size
@@ -138,6 +149,7 @@ class StreamingDetector:
         self.alarm_level = alarm_level
         self.refractory = refractory
         self.damping = damping
+        self.seasonal_gate = seasonal_gate
 
     # -- state ------------------------------------------------------------
     def _prototypes(self) -> list:
@@ -159,6 +171,7 @@ class StreamingDetector:
         self.n_seen_ = 0
         self.last_ts_ = None
         self.buffer_ = np.empty(0)
+        self.ts_buffer_ = np.empty(0, np.int64)
         self.models_ = [[] for _ in self._prototypes()]
         self.quiet_until_ = 0
         self.context_ = max(s.context_size for s in self._prototypes()) + 1
@@ -185,6 +198,9 @@ class StreamingDetector:
         if not hasattr(self, "n_seen_"):
             self._start()
         ts, values = check_arrays(ts, values)
+        if not hasattr(self, "ts_buffer_"):
+            # Detectors pickled before timestamps were kept learn the step anew.
+            self.ts_buffer_ = np.empty(0, np.int64)
         if ts.size and self.last_ts_ is not None and ts[0] <= self.last_ts_:
             raise ValueError("new timestamps must come after the points already fed")
         parts, start = [], 0
@@ -192,7 +208,7 @@ class StreamingDetector:
             if self._retrain_due(self.n_seen_):
                 self._retrain()
             stop = min(values.size, start + self._points_to_next_retrain())
-            parts.append(self._score_segment(values[start:stop]))
+            parts.append(self._score_segment(values[start:stop], ts[start:stop]))
             start = stop
         result = _concat(parts, values.size)
         self._apply_events(result)
@@ -210,14 +226,22 @@ class StreamingDetector:
 
     def _retrain(self) -> None:
         history = self.buffer_[-self.train_size :]
+        steps = np.diff(self.ts_buffer_[-history.size :])
+        step_ns = float(np.median(steps)) if steps.size else None
         for models, prototype in zip(self.models_, self._prototypes(), strict=True):
-            models.append(copy.deepcopy(prototype).fit_values(history))
+            model = copy.deepcopy(prototype)
+            if getattr(model, "fit_uses_step", False):
+                models.append(model.fit_values(history, step_ns=step_ns))
+            else:
+                models.append(model.fit_values(history))
             del models[: -self.n_models]
 
-    def _score_segment(self, segment: np.ndarray) -> Detections:
+    def _score_segment(self, segment: np.ndarray, ts: np.ndarray) -> Detections:
         n = segment.size
         context = np.concatenate([self.buffer_[-self.context_ :], segment])
-        self.buffer_ = np.concatenate([self.buffer_, segment])[-max(self.train_size, self.context_) :]
+        keep = max(self.train_size, self.context_)
+        self.buffer_ = np.concatenate([self.buffer_, segment])[-keep:]
+        self.ts_buffer_ = np.concatenate([self.ts_buffer_, ts])[-keep:]
         self.n_seen_ += n
         if not self.models_[0]:
             nan = np.full(n, np.nan)
@@ -231,6 +255,8 @@ class StreamingDetector:
             for models in self.models_
         ]
         score = combine_scores(per_scorer) if self.combine == "fisher" else np.max(per_scorer, axis=0)
+        if self.seasonal_gate:
+            score = self._gate(score, per_scorer, context, n)
         score[np.isnan(segment)] = np.nan
         expected, half = self._expected(context, n)
         direction = np.sign(segment - expected)
@@ -242,6 +268,14 @@ class StreamingDetector:
             np.nan_to_num(direction).astype(np.int8),
             np.zeros(n, bool),
         )
+
+    def _gate(self, score: np.ndarray, per_scorer: list, context: np.ndarray, n: int) -> np.ndarray:
+        for models, own in zip(self.models_, per_scorer, strict=True):
+            latest = models[-1]
+            if hasattr(latest, "expected_mask"):
+                expected = latest.expected_mask(context[-(latest.context_size + 1 + n) :], n)
+                score = np.where(expected, np.minimum(own, score), score)
+        return score
 
     def _expected(self, context: np.ndarray, n: int) -> tuple[np.ndarray, float]:
         for models in self.models_:

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.algorithms.kmeans import KMeansWindowScorer
-from analytics.algorithms.seasonal import SeasonalContextScorer, detect_period
+from analytics.algorithms.seasonal import SeasonalContextScorer, calendar_period, detect_period
 
 from .helpers import utc_index
 
@@ -58,3 +58,43 @@ def test_the_first_points_after_too_short_a_history_score_zero_not_nan():
     scorer = SeasonalContextScorer().fit_values(values[: 288 * 5])
     scores = scorer.score_values(values[:100], 100)
     assert np.all(scores == 0)
+
+
+def nightly_job(n_days: int = 8, seed: int = 3) -> tuple[np.ndarray, list[int]]:
+    """Five-minute points, flat at 1 with a one-point spike to 20 near 03:30 each day (+/- 30 min)."""
+    rng = np.random.default_rng(seed)
+    values = 1 + 0.05 * rng.normal(size=288 * n_days)
+    spikes = [288 * day + 42 + int(rng.integers(-6, 7)) for day in range(n_days)]
+    values[spikes] = 20.0
+    return values, spikes
+
+
+def test_with_no_jitter_the_band_is_the_median_of_the_same_phase():
+    values = np.tile([0.0, 1.0, 5.0, 1.0, 0.0, -3.0], 4)
+    values[-2] = 2.0  # 2 where the phase held 0 on both earlier cycles
+    scorer = SeasonalContextScorer(max_period=6, jitter=0, window=1).fit_values(values[:18])
+    assert scorer.period_ == 6 and scorer.jitter_points_ == 0
+    np.testing.assert_array_equal(scorer._residuals(values, 3), [0.0, 2.0, 0.0])
+
+
+def test_a_recurring_spike_that_comes_a_little_early_or_late_is_inside_the_band():
+    values, spikes = nightly_job()
+    scorer = SeasonalContextScorer(daily=True).fit_values(values[: 288 * 5], step_ns=300e9)
+    assert scorer.period_ == 288 and scorer.jitter_points_ == 12
+    assert scorer.expected_mask(values, 288 * 3)[np.subtract(spikes[-3:], 288 * 5)].all()
+    strict = SeasonalContextScorer(daily=True, jitter=0).fit_values(values[: 288 * 5], step_ns=300e9)
+    assert not strict.expected_mask(values, 288 * 3)[np.subtract(spikes[-3:], 288 * 5)].any()
+
+
+def test_a_spike_at_a_new_time_of_day_is_outside_the_band():
+    values, _ = nightly_job()
+    values[288 * 7 + 150] = 20.0
+    scorer = SeasonalContextScorer(daily=True).fit_values(values[: 288 * 5], step_ns=300e9)
+    assert not scorer.expected_mask(values, 288)[150]
+
+
+def test_the_calendar_period_needs_a_known_step_and_three_days_of_data():
+    assert calendar_period(300e9, 288 * 3, max_period=500) == 288
+    assert calendar_period(300e9, 288 * 3 - 1, max_period=500) == 0
+    assert calendar_period(None, 10_000, max_period=500) == 0
+    assert calendar_period(10e9, 10**6, max_period=500) == 0  # 8640 points a day: too long

@@ -99,3 +99,36 @@ def test_detect_runs_a_fresh_detector_over_a_series_and_keeps_its_index():
     assert frame.index.equals(y.index)
     assert not hasattr(detector, "n_seen_")
     pd.testing.assert_frame_equal(frame, detect(y, detector))
+
+
+def nightly_job_arrays(n_days: int = 8):
+    rng = np.random.default_rng(5)
+    values = 1 + 0.05 * rng.normal(size=288 * n_days)
+    spikes = [288 * day + 42 + int(rng.integers(-6, 7)) for day in range(n_days)]
+    values[spikes] = 20.0
+    ts = pd.date_range("2024-01-01", periods=values.size, freq="5min", tz="UTC").asi8
+    return ts, values, spikes
+
+
+def test_the_seasonal_gate_only_ever_lowers_a_score():
+    from analytics.algorithms.residual import ResidualScorer
+    from analytics.algorithms.seasonal import SeasonalContextScorer
+
+    ts, values, _ = nightly_job_arrays()
+    scorers = [ResidualScorer(), SeasonalContextScorer(daily=True)]
+    gated = StreamingDetector(scorers=scorers, min_train=288 * 4).update(ts, values).raw_score
+    plain = (
+        StreamingDetector(scorers=scorers, min_train=288 * 4, seasonal_gate=False)
+        .update(ts, values)
+        .raw_score
+    )
+    assert np.all(gated <= plain + 1e-12)
+
+
+def test_a_detector_pickled_before_timestamps_were_kept_still_updates():
+    ts, values, _ = arrays()
+    detector = small_detector()
+    detector.update(ts[:1000], values[:1000])
+    del detector.ts_buffer_
+    restored = pickle.loads(pickle.dumps(detector))
+    assert restored.update(ts[1000:], values[1000:]).score.size == ts.size - 1000
