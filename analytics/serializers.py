@@ -28,6 +28,10 @@ class DetectorSerializer(serializers.ModelSerializer):
         return value
 
 
+_DATETIME = serializers.DateTimeField()
+_DIRECTIONS = {1: "up", -1: "down"}
+
+
 class AnomalySerializer(serializers.ModelSerializer):
     series_key = serializers.CharField(source="series.key", read_only=True)
     detector = serializers.SlugRelatedField(slug_field="name", read_only=True)
@@ -41,7 +45,18 @@ class AnomalySerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_direction(self, anomaly) -> str:
-        return {1: "up", -1: "down"}.get(anomaly.direction, "unknown")
+        return _DIRECTIONS.get(anomaly.direction, "unknown")
+
+    def to_representation(self, a):
+        # A page holds up to 5,000 anomalies: building the dict directly is
+        # several times faster than the generic field machinery, and a test
+        # checks it gives exactly what the declared fields would.
+        return {
+            "id": a.id, "series": a.series_id, "series_key": a.series.key, "ts": _DATETIME.to_representation(a.ts),
+            "kind": a.kind, "score": a.score, "value": a.value, "expected": a.expected, "lo": a.lo, "hi": a.hi,
+            "direction": _DIRECTIONS.get(a.direction, "unknown"), "detector": a.detector.name,
+            "model_version": a.model_version,
+        }  # fmt: skip
 
 
 class AnomalyEventSerializer(serializers.ModelSerializer):
@@ -58,7 +73,7 @@ class AnomalyEventSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_direction(self, event) -> str:
-        return {1: "up", -1: "down"}.get(event.direction, "unknown")
+        return _DIRECTIONS.get(event.direction, "unknown")
 
     def get_duration_seconds(self, event) -> float:
         return event.duration.total_seconds()

@@ -132,3 +132,14 @@ def test_job_runs_are_listed_newest_first_and_filtered_by_job(reader):
     assert [(r["job"], r["outcome"], r["error"]) for r in response.data["results"]] == [
         ("forecast", "failed", "boom")
     ]
+
+
+def test_the_fast_anomaly_representation_equals_the_declared_fields(anomalies):
+    from rest_framework import serializers
+
+    from analytics.serializers import AnomalySerializer
+
+    anomaly = Anomaly.objects.select_related("series", "detector").first()
+    generic = serializers.ModelSerializer.to_representation(AnomalySerializer(), anomaly)
+
+    assert AnomalySerializer(anomaly).data == generic
