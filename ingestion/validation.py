@@ -63,6 +63,7 @@ def validate_samples(samples: list[Sample], now_us: int, limits: Limits = DEFAUL
     oldest_us = now_us - limits.retention_days * US_PER_DAY
     newest_us = now_us + limits.max_future_us
     series_reasons: dict[tuple[str, Labels], str | None] = {}
+    known_valid = _valid_series(limits)
     accepted: list[Sample] = []
     append = accepted.append
     errors: dict[int, LineError] = {}
@@ -70,9 +71,11 @@ def validate_samples(samples: list[Sample], now_us: int, limits: Limits = DEFAUL
     for sample in samples:
         metric, labels, ts_us, value, line = sample
         key = (metric, labels)
-        reason = series_reasons.get(key, _UNSEEN)
+        reason = None if key in known_valid else series_reasons.get(key, _UNSEEN)
         if reason is _UNSEEN:
             reason = series_reasons[key] = series_error(metric, labels, limits)
+            if reason is None:
+                known_valid.add(key)
         if reason is None and oldest_us <= ts_us <= newest_us and isfinite(value):
             append(sample)
             continue
@@ -83,6 +86,22 @@ def validate_samples(samples: list[Sample], now_us: int, limits: Limits = DEFAUL
     if errors:
         accepted = [sample for sample in accepted if sample.line not in errors]
     return ParseResult(accepted, sorted(errors.values()))
+
+
+# Series (metric, labels) that passed the rules under the current limits.
+# Agents send the same series every interval, and checking names and label
+# values again each time cost a fifth of a JSON write; the answer depends on
+# the text and the limits only, so it is kept across requests.
+_VALID_SERIES: dict[Limits, set] = {}
+_VALID_SERIES_MAX = 200_000
+
+
+def _valid_series(limits: Limits) -> set:
+    known = _VALID_SERIES.get(limits)
+    if known is None or len(known) > _VALID_SERIES_MAX:
+        _VALID_SERIES.clear()  # new limits, or too many: start over
+        known = _VALID_SERIES[limits] = set()
+    return known
 
 
 def series_error(metric: str, labels: Labels, limits: Limits = DEFAULT_LIMITS) -> str | None:

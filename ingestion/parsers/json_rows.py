@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 
+import orjson
+
 from ingestion.parsers.result import ParseResult
 from ingestion.parsers.timestamps import check_precision, int_to_us, iso_to_us, number_to_us
 from ingestion.samples import Labels, LineError, Sample
@@ -47,7 +49,7 @@ def parse_json(body: bytes | str, precision: str = "s", now_us: int = 0) -> Pars
     """
     check_precision(precision)
     try:
-        document = json.loads(body)
+        document = _decode(body)
     except json.JSONDecodeError as exc:
         return ParseResult([], [LineError(exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")])
     except (ValueError, RecursionError) as exc:  # bad encoding, or nesting too deep to decode
@@ -57,6 +59,18 @@ def parse_json(body: bytes | str, precision: str = "s", now_us: int = 0) -> Pars
     if isinstance(document, dict):
         return _parse_columns(document, precision)
     return ParseResult([], [LineError(1, _FORM_HINT)])
+
+
+def _decode(body: bytes | str):
+    """Decode with orjson, three times faster than the standard library (the
+    largest single cost of a JSON write). orjson is strict RFC 8259, so a
+    body it refuses goes to the standard decoder, which also reads the NaN
+    and Infinity that Python's json.dumps writes and huge integers, letting
+    validation refuse just those rows, and explains real syntax errors."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 _FORM_HINT = (

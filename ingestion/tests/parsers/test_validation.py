@@ -92,3 +92,29 @@ def test_limits_are_configurable():
     assert check(labels=(("a", "x"), ("b", "y")), limits=limits).errors
     assert check(labels=(("a", "xxxx"),), limits=limits).errors
     assert not check(labels=(("a", "xxx"),), limits=limits).errors
+
+
+def test_a_series_valid_under_loose_limits_is_still_checked_under_stricter_ones():
+    now = 1_800_000_000_000_000
+    labels = (("a", "1"), ("b", "2"), ("c", "3"))
+    sample = Sample("m", labels, now, 1.0, 1)
+
+    assert validate_samples([sample], now, Limits(max_labels=5)).errors == []
+    strict = validate_samples([sample], now, Limits(max_labels=2))
+    assert strict.samples == [] and "over the limit of 2" in strict.errors[0].reason
+    assert validate_samples([sample], now, Limits(max_labels=5)).samples == [sample]
+
+
+def test_json_with_nan_from_pythons_json_dumps_refuses_only_that_row():
+    from ingestion.parsers import parse_json
+
+    body = '[{"metric": "m", "value": 1.5}, {"metric": "m", "value": NaN}, {"metric": "n", "value": 10000000000000000000000}]'
+    result = parse_json(body, now_us=1_800_000_000_000_000)
+
+    assert [s.metric for s in result.samples] == [
+        "m",
+        "m",
+        "n",
+    ]  # NaN and big numbers reach validation as values
+    checked = validate_samples(result.samples, 1_800_000_000_000_000)
+    assert [s.line for s in checked.samples] == [1, 3] and checked.errors[0].line == 2
