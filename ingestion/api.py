@@ -28,6 +28,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ingestion import write_schema
 from ingestion.auth import requester_source
 from ingestion.bodies import BadBody, BodyTooLarge, decode_utf8, read_body
 from ingestion.choices import ApiScope
@@ -180,7 +181,12 @@ class JsonWriteView(WriteView):
             OpenApiParameter("precision", str, description="Unit of numeric ts: s (default), ms, us, ns")
         ],
         request={"application/json": {"type": "array", "items": {"type": "object"}}},
-        responses={200: None, 400: None, 413: None, 503: None},
+        responses=write_schema.counts_responses(200),
+        examples=[
+            write_schema.JSON_ROWS_EXAMPLE,
+            write_schema.JSON_COLUMNS_EXAMPLE,
+            write_schema.PARTIAL_EXAMPLE,
+        ],
     )
     def post(self, request):
         return super().post(request)
@@ -206,7 +212,8 @@ class InfluxWriteView(WriteView):
             OpenApiParameter("precision", str, description="ns (default), us, ms, s"),
         ],
         request={"text/plain": {"type": "string"}},
-        responses={204: None, 400: None, 413: None, 503: None},
+        responses=write_schema.influx_responses(),
+        examples=[write_schema.LINE_PROTOCOL_EXAMPLE, write_schema.INFLUX_PARTIAL_EXAMPLE],
     )
     def post(self, request):
         return super().post(request)
@@ -262,7 +269,7 @@ class PrometheusRemoteWriteView(WriteView):
     @extend_schema(
         summary="Prometheus remote write receiver",
         request={"application/x-protobuf": {"type": "string", "format": "binary"}},
-        responses={204: None, 400: None, 413: None, 415: None, 503: None},
+        responses=write_schema.remote_write_responses(),
     )
     def post(self, request):
         return super().post(request)
@@ -308,7 +315,7 @@ class CsvWriteView(WriteView):
             ),
         ],
         request={"text/csv": {"type": "string"}},
-        responses={200: None, 400: None, 413: None, 503: None},
+        responses=write_schema.counts_responses(200),
     )
     def post(self, request):
         return super().post(request)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
@@ -52,7 +52,34 @@ RANGE_PARAMETERS = [
     OpenApiParameter("start", str, description="RFC 3339, epoch seconds or `now-1h` (default: end − 24h)"),
     OpenApiParameter("end", str, description="RFC 3339, epoch seconds or `now` (default: now)"),
 ]
-ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer}
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 429: ErrorSerializer}
+BAD_PARAMETER_EXAMPLE = OpenApiExample(
+    "a bad parameter",
+    value={"detail": "step: 'fast' is not a duration such as 30s, 5m, 1h, 7d", "parameter": "step"},
+    response_only=True,
+    status_codes=["400"],
+)
+POINTS_EXAMPLE = OpenApiExample(
+    "downsampled",
+    value={
+        "start": "2026-11-20T00:00:00Z",
+        "end": "2026-11-21T00:00:00Z",
+        "step": "1h",
+        "agg": "mean",
+        "series": [
+            {
+                "id": 7,
+                "key": 'cpu_usage_percent{host="web-1"}',
+                "metric": "cpu_usage_percent",
+                "labels": {"host": "web-1"},
+                "points": [["2026-11-20T00:00:00+00:00", 21.4], ["2026-11-20T01:00:00+00:00", 19.8]],
+            }
+        ],
+        "next": None,
+    },
+    response_only=True,
+    status_codes=["200"],
+)
 
 
 def bad_parameter(parameter: str, message: str) -> ValidationError:
@@ -171,6 +198,7 @@ class PointsView(APIView):
             OpenApiParameter("format", str, enum=["json", "csv"]),
         ],
         responses={200: PointsResponseSerializer, **ERRORS},
+        examples=[POINTS_EXAMPLE, BAD_PARAMETER_EXAMPLE],
     )
     def get(self, request):
         params = request.query_params

@@ -1,0 +1,122 @@
+"""OpenAPI descriptions of the write endpoints' answers, with examples.
+
+Only for the schema: the views build these bodies directly (see api.py).
+"""
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import serializers
+
+
+class WriteCountsSerializer(serializers.Serializer):
+    written = serializers.IntegerField(help_text="points newly stored")
+    duplicates = serializers.IntegerField(
+        help_text="points already stored (a re-sent batch), kept as they were"
+    )
+    series_created = serializers.IntegerField()
+
+
+class LineErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="1-based line, row or position in the body")
+    reason = serializers.CharField()
+    text = serializers.CharField(help_text="the refused line, cut short")
+
+
+class PartialWriteSerializer(WriteCountsSerializer):
+    detail = serializers.CharField()
+    errors = LineErrorSerializer(many=True, help_text="the first 100 refused lines")
+    errors_total = serializers.IntegerField()
+
+
+class InfluxErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="invalid, unauthorized, forbidden, request too large, unavailable")
+    message = serializers.CharField()
+    line = serializers.IntegerField(required=False, help_text="the first bad line, on a partial write")
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+JSON_ROWS_EXAMPLE = OpenApiExample(
+    "rows",
+    value=[
+        {"metric": "cpu_usage_percent", "labels": {"host": "web-1"}, "ts": 1795262400, "value": 41.5},
+        {"metric": "cpu_usage_percent", "labels": {"host": "web-1"}, "ts": 1795262460, "value": 43.0},
+    ],
+    request_only=True,
+)
+JSON_COLUMNS_EXAMPLE = OpenApiExample(
+    "one series in columns",
+    value={
+        "metric": "queue_depth",
+        "labels": {"host": "web-1"},
+        "ts": [1795262400, 1795262410],
+        "values": [12, 9],
+    },
+    request_only=True,
+)
+PARTIAL_EXAMPLE = OpenApiExample(
+    "partial write",
+    value={
+        "detail": "1 line(s) refused; the other lines were written. Line 2: value NaN is not a finite number",
+        "written": 1,
+        "duplicates": 0,
+        "series_created": 0,
+        "errors": [
+            {"line": 2, "reason": "value NaN is not a finite number", "text": '{"metric": "m", "value": NaN}'}
+        ],
+        "errors_total": 1,
+    },
+    response_only=True,
+    status_codes=["400"],
+)
+LINE_PROTOCOL_EXAMPLE = OpenApiExample(
+    "line protocol",
+    value="cpu,host=web-1 usage_idle=97.5,usage_user=1.5 1795262400\nmem,host=web-1 used_percent=41.2 1795262400",
+    request_only=True,
+)
+INFLUX_PARTIAL_EXAMPLE = OpenApiExample(
+    "partial write",
+    value={
+        "code": "invalid",
+        "message": "partial write: line 2: expected a field after the tags: 'mem,host=web-1' ; 1 points written",
+        "line": 2,
+    },
+    response_only=True,
+    status_codes=["400"],
+)
+
+
+def counts_responses(success_status: int) -> dict:
+    """tsmon's own write answers: counts, a partial write, limits, outage."""
+    return {
+        success_status: WriteCountsSerializer,
+        400: OpenApiResponse(
+            PartialWriteSerializer, description="some lines refused; the others were written"
+        ),
+        401: DetailSerializer,
+        403: DetailSerializer,
+        413: OpenApiResponse(DetailSerializer, description="body or batch over its limit; nothing written"),
+        429: DetailSerializer,
+        503: OpenApiResponse(DetailSerializer, description="database unavailable; nothing written, retry"),
+    }
+
+
+def remote_write_responses() -> dict:
+    """Remote write: 204 like Prometheus expects, tsmon's error bodies otherwise."""
+    responses = counts_responses(200)
+    del responses[200]
+    return {
+        204: OpenApiResponse(description="all points written"),
+        415: OpenApiResponse(DetailSerializer, description="remote write 2.0 or an unknown encoding"),
+        **responses,
+    }
+
+
+def influx_responses() -> dict:
+    """InfluxDB-shaped answers of the line-protocol endpoint."""
+    codes = {400, 401, 403, 413, 429, 503}
+    return {
+        204: OpenApiResponse(description="all points written"),
+        **{c: InfluxErrorSerializer for c in sorted(codes)},
+    }
