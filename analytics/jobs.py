@@ -134,3 +134,32 @@ def create_demo_detectors() -> list[Detector]:
         },
     )
     return [detector]
+
+
+def create_demo_alert_rules() -> list:
+    """Alert rules the demo data makes fire, so the alert pages have something true to show."""
+    from analytics.models.alerts import AlertRule, Operator, RuleKind, Severity
+
+    rules = [
+        {
+            "name": "disk full within 7 days",
+            "kind": RuleKind.FORECAST,
+            "selector": "disk_used_percent",
+            "operator": Operator.GE,
+            "threshold": 100,
+            "horizon_seconds": 7 * 86400,
+            "forecast_level": 80,
+            "severity": Severity.CRITICAL,
+        },
+        {
+            "name": "memory above 80 %",
+            "kind": RuleKind.THRESHOLD,
+            "selector": "memory_used_percent",
+            "operator": Operator.GT,
+            "threshold": 80,
+            "window_seconds": 86400,  # the demo's last point counts for a day
+            "for_seconds": 0,
+            "severity": Severity.WARNING,
+        },
+    ]
+    return [AlertRule.objects.get_or_create(name=r["name"], defaults=r)[0] for r in rules]

@@ -63,7 +63,34 @@ def test_seed_demo_writes_every_series_with_capacities_and_is_skipped_when_data_
     assert Series.objects.filter(metric="disk_used_percent", capacity=100).count() == 6
     assert "6 injected anomalies" in out.getvalue()
 
+    from analytics.models.alerts import AlertRule
+
+    assert set(AlertRule.objects.values_list("name", flat=True)) == {
+        "disk full within 7 days",
+        "memory above 80 %",
+    }
+
     out = StringIO()
     call_command("seed_demo", "--if-empty", stdout=out)
     assert "nothing written" in out.getvalue()
     assert Point.objects.count() == 25 * 14 * 24 * 60
+
+
+@pytest.mark.django_db
+def test_the_demo_alert_rules_fire_for_the_filling_disk_and_the_leaking_memory():
+    from analytics.alert_jobs import evaluate_alert_rules
+    from analytics.jobs import run_forecasts
+    from analytics.models.alerts import Alert
+
+    end = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    call_command("seed_demo", "--end", end.isoformat(), stdout=StringIO())
+    run_forecasts(end)
+    evaluate_alert_rules(end)
+
+    firing = {
+        (a.rule.name, a.series.key)
+        for a in Alert.objects.filter(state="firing").select_related("rule", "series")
+    }
+    assert ("disk full within 7 days", 'disk_used_percent{host="db-1",mount="/var/lib/postgresql"}') in firing
+    assert ("memory above 80 %", 'memory_used_percent{host="web-2"}') in firing
+    assert not any(key.startswith("cpu") for _, key in firing)

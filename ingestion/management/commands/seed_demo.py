@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from analytics.jobs import create_demo_detectors
+from analytics.jobs import create_demo_alert_rules, create_demo_detectors
 from ingestion.jobs import load_demo_data
 from ingestion.models import Series
 
@@ -27,6 +27,7 @@ class Command(BaseCommand):
         seed = options["seed"] if options["seed"] is not None else settings.TSMON_DEMO_SEED
         summary = load_demo_data(end, seed)
         create_demo_detectors()
+        create_demo_alert_rules()
         self.stdout.write(
             f"seed_demo: {summary.n_points} points in {summary.n_series} series "
             f"from {summary.start:%Y-%m-%d %H:%M} to {summary.end:%Y-%m-%d %H:%M} UTC, "
