@@ -20,7 +20,11 @@ from 1. A body that is not JSON, or not one of the two forms, is one error.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import itertools
 import json
+import threading
 
 import orjson
 
@@ -48,6 +52,12 @@ def parse_json(body: bytes | str, precision: str = "s", now_us: int = 0) -> Pars
     Never raises for bad input.
     """
     check_precision(precision)
+    with _cyclic_gc_paused():
+        return _parse_document(body, precision, now_us)
+
+
+def _parse_document(body: bytes | str, precision: str, now_us: int) -> ParseResult:
+    # The decoded document is freed when this returns, inside the GC pause.
     try:
         document = _decode(body)
     except json.JSONDecodeError as exc:
@@ -59,6 +69,36 @@ def parse_json(body: bytes | str, precision: str = "s", now_us: int = 0) -> Pars
     if isinstance(document, dict):
         return _parse_columns(document, precision)
     return ParseResult([], [LineError(1, _FORM_HINT)])
+
+
+# A body of 5,000 rows decodes to 5,000 row dicts, which the cyclic garbage
+# collector tracks. They live through the whole parse, so its young
+# collections promote them to the oldest generation, and every few requests
+# that triggers a full collection over the whole Django process: measured,
+# 13 ms per request, a third of a JSON write. The document holds no cycles,
+# so the collector is paused while it lives. Threads share the collector:
+# the first to pause it and the last to finish decide, and a collector
+# already disabled by someone else stays disabled.
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _decode(body: bytes | str):
@@ -154,7 +194,10 @@ def _parse_columns(document: dict, precision: str) -> ParseResult:
             raise RowError(f'"ts" has {len(stamps)} items but "values" has {len(values)}')
     except RowError as exc:
         return ParseResult([], [LineError(1, str(exc))])
-    samples: list[Sample] = []
+    samples = _plain_columns(metric, labels, stamps, values, precision)
+    if samples is not None:
+        return ParseResult(samples, [])
+    samples = []
     errors: list[LineError] = []
     for number, (ts, value) in enumerate(zip(stamps, values, strict=True), 1):
         try:
@@ -162,6 +205,25 @@ def _parse_columns(document: dict, precision: str) -> ParseResult:
         except RowError as exc:
             errors.append(LineError(number, str(exc), _preview({"ts": ts, "value": value})))
     return ParseResult(samples, errors)
+
+
+def _plain_columns(metric: str, labels: Labels, stamps: list, values: list, precision: str) -> list | None:
+    """The samples of lists holding only integer ts and plain numbers, built
+    without a check per point; None when any point needs the careful path."""
+    if precision == "ns":  # nanoseconds need a floor division: careful path
+        return None
+    if not all(type(ts) is int for ts in stamps):
+        return None
+    if not all(
+        type(value) is float or (type(value) is int and -_MAX_FAST_VALUE < value < _MAX_FAST_VALUE)
+        for value in values
+    ):
+        return None
+    multiplier = int_to_us(1, precision)
+    return [
+        _new_tuple(Sample, (metric, labels, ts * multiplier, float(value), number))
+        for number, ts, value in zip(itertools.count(1), stamps, values)
+    ]
 
 
 def _cached_labels(labels: object, cache: dict) -> Labels:

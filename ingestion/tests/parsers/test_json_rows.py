@@ -130,3 +130,17 @@ def test_a_bad_point_in_columnar_form_is_numbered_by_position():
 
     assert [s.line for s in result.samples] == [1]
     assert [e.line for e in result.errors] == [2, 3]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_left_as_it_was_after_a_parse(enabled):
+    import gc
+
+    was_enabled = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        parse([{"metric": "m", "ts": 1700000000, "value": 1}])
+        parse("[{")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was_enabled else gc.disable)()

@@ -111,6 +111,27 @@ def test_json_never_raises(document):
     validate_samples(result.samples, NOW_US)
 
 
+number = st.integers(-(2**60), 2**60) | st.floats(allow_nan=False, allow_infinity=False)
+point_ts = st.integers(0, 2**40) | number | st.just("2023-11-14T22:13:20Z") | st.booleans()
+
+
+@FAST
+@given(
+    st.lists(st.tuples(point_ts, number | st.none() | st.booleans()), max_size=6),
+    st.sampled_from(["ns", "us", "ms", "s"]),
+)
+def test_json_columns_read_as_the_same_points_in_rows(points, precision):
+    import json
+
+    stamps, values = [ts for ts, _ in points], [value for _, value in points]
+    columns = parse_json(json.dumps({"metric": "m", "ts": stamps, "values": values}), precision, NOW_US)
+    rows = [{"metric": "m", "labels": {}, "ts": ts, "value": value} for ts, value in points]
+    by_row = parse_json(json.dumps(rows), precision, NOW_US)
+
+    assert columns.samples == by_row.samples
+    assert [(e.line, e.reason) for e in columns.errors] == [(e.line, e.reason) for e in by_row.errors]
+
+
 @FAST
 @given(st.binary(max_size=60))
 def test_json_never_raises_on_bytes(body):
