@@ -46,6 +46,8 @@ class Series(models.Model):
     # report when it will be reached.
     capacity = models.FloatField(null=True, blank=True)
     first_ts = models.DateTimeField(null=True, blank=True)
+    # Kept by the writer to within a minute (moving it on every batch cost
+    # more than the batch's COPY); the points table has the exact time.
     last_ts = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -115,9 +115,16 @@ def downsample(
 
 
 def count_points(series_id: int) -> int:
+    return point_stats(series_id)[0]
+
+
+def point_stats(series_id: int) -> tuple[int, dt.datetime | None, dt.datetime | None]:
+    """Exact (count, first time, last time) of one series' points."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM ingestion_point WHERE series_id = %s", [series_id])
-        return cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*), min(ts), max(ts) FROM ingestion_point WHERE series_id = %s", [series_id]
+        )
+        return cursor.fetchone()
 
 
 def read_series_frame(series_id: int, start: dt.datetime, end: dt.datetime) -> pd.Series:

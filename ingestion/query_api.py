@@ -147,7 +147,8 @@ class SeriesViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         series = self.get_object()
-        series.point_count = queries.count_points(series.pk)
+        # Exact here; the stored first/last times (the list) follow within a minute.
+        series.point_count, series.first_ts, series.last_ts = queries.point_stats(series.pk)
         return Response(SeriesDetailSerializer(series).data)
 
     @transaction.atomic

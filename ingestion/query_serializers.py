@@ -10,6 +10,9 @@ from ingestion.queries import AGGREGATES
 
 class SeriesSerializer(serializers.ModelSerializer):
     source = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    last_ts = serializers.DateTimeField(
+        read_only=True, help_text="time of the latest point: within a minute in lists, exact for one series"
+    )
 
     class Meta:
         model = Series

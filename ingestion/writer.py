@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 # PostgreSQL's binary timestamps count microseconds from 2000-01-01 UTC.
 _PG_EPOCH_US = 946_684_800_000_000
 _CHECK_VIOLATION = "23514"
+LAST_TS_RESOLUTION_US = 60_000_000  # see _touch_series
 _US_PER_DAY = 86_400_000_000
 _ROW = np.dtype(
     [
@@ -96,7 +97,6 @@ def _write_once(samples: Sequence[Sample], source) -> WriteResult:
     days = {dt.date(1970, 1, 1) + dt.timedelta(days=int(d)) for d in np.unique(ts_us // _US_PER_DAY)}
     partitions.ensure_partitions(days)
     with transaction.atomic():
-        _lock_series(np.unique(series_ids))
         written = _copy_points(series_ids, ts_us, values)
         _touch_series(series_ids, ts_us)
     return WriteResult(written, len(samples) - written, n_created, refused)
@@ -112,21 +112,6 @@ def _drop_refused(samples, series_ids: np.ndarray, refused_series: dict):
     keep = np.fromiter((s.line not in reasons for s in samples), dtype=bool, count=len(samples))
     kept = [s for s, k in zip(samples, keep, strict=True) if k]
     return kept, series_ids[keep], [LineError(line, reason) for line, reason in sorted(reasons.items())]
-
-
-def _lock_series(unique_ids: np.ndarray) -> None:
-    """Lock the batch's series rows in id order, and check they all exist.
-
-    The order makes two writers of the same series queue instead of
-    deadlocking; the check catches ids cached for series deleted since.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM ingestion_series WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
-            [unique_ids.tolist()],
-        )
-        if len(cursor.fetchall()) != unique_ids.size:
-            raise _StaleCache
 
 
 def copy_payload(series_ids: np.ndarray, ts_us: np.ndarray, values: np.ndarray) -> bytes:
@@ -174,13 +159,57 @@ def _copy_through_staging(cursor, payload: bytes) -> int:
 
 
 def _touch_series(series_ids: np.ndarray, ts_us: np.ndarray) -> None:
-    """Widen each series' first/last point time to cover this batch."""
+    """Widen each series' first/last point time to cover this batch.
+
+    `last_ts` is kept to within `LAST_TS_RESOLUTION`: an agent sending every
+    10 s then moves its series' rows once a minute instead of six times, and
+    a batch of 1,000 series mostly updates none (a row update, and its lock,
+    cost more than the batch's COPY). Reads that need the exact latest
+    point ask the points table. Raises _StaleCache if a series is gone.
+    """
     order = np.argsort(series_ids, kind="stable")
     ids, starts = np.unique(series_ids[order], return_index=True)
     first = np.minimum.reduceat(ts_us[order], starts)
     last = np.maximum.reduceat(ts_us[order], starts)
-    rows = [(int(i), int(f), int(la)) for i, f, la in zip(ids, first, last, strict=True)]
+    stored = _stored_spans(ids)
+    if len(stored) != ids.size:
+        raise _StaleCache  # a cached id whose series was deleted since: undo, forget, retry
+    stale = [
+        (int(i), int(f), int(la))
+        for i, f, la in zip(ids, first, last, strict=True)
+        if _needs_update(stored[int(i)], int(f), int(la))
+    ]
+    if stale:
+        _update_spans(stale)
+
+
+def _stored_spans(ids: np.ndarray) -> dict[int, tuple[int | None, int | None]]:
     with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT id, (extract(epoch FROM first_ts) * 1e6)::bigint, (extract(epoch FROM last_ts) * 1e6)::bigint
+            FROM ingestion_series WHERE id = ANY(%s)
+            """,
+            [ids.tolist()],
+        )
+        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+
+
+def _needs_update(stored: tuple[int | None, int | None], first_us: int, last_us: int) -> bool:
+    stored_first, stored_last = stored
+    if stored_first is None or stored_last is None:
+        return True
+    return first_us < stored_first or last_us > stored_last + LAST_TS_RESOLUTION_US
+
+
+def _update_spans(rows: list[tuple[int, int, int]]) -> None:
+    with connection.cursor() as cursor:
+        # Lock in id order first: two writers of the same series then queue
+        # instead of deadlocking on each other.
+        cursor.execute(
+            "SELECT id FROM ingestion_series WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+            [[r[0] for r in rows]],
+        )
         cursor.execute(
             """
             UPDATE ingestion_series AS s
@@ -192,7 +221,6 @@ def _touch_series(series_ids: np.ndarray, ts_us: np.ndarray) -> None:
                 FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS u(id, first_us, last_us)
             ) AS b
             WHERE s.id = b.id
-              AND (s.first_ts IS NULL OR b.first_ts < s.first_ts OR b.last_ts > s.last_ts)
             """,
             [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
         )

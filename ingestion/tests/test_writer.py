@@ -134,3 +134,26 @@ def test_concurrent_writers_of_the_same_new_series_lose_and_double_nothing():
     assert errors == []
     assert Series.objects.count() == 5
     assert Point.objects.count() == 5 * 50
+
+
+def test_last_ts_follows_within_a_minute_and_first_ts_exactly():
+    write_samples(make_samples(start=START, n_points=1))
+    write_samples(make_samples(start=START + dt.timedelta(seconds=30), n_points=1))
+    assert Series.objects.get().last_ts == START  # 30 s later: within the resolution, row untouched
+
+    write_samples(make_samples(start=START + dt.timedelta(minutes=2), n_points=1))
+    write_samples(make_samples(start=START - dt.timedelta(minutes=10), n_points=1))
+    series = Series.objects.get()
+    assert series.last_ts == START + dt.timedelta(minutes=2)
+    assert series.first_ts == START - dt.timedelta(minutes=10)
+
+
+def test_a_series_deleted_while_cached_is_created_again_and_no_point_is_orphaned():
+    write_samples(make_samples(start=START, n_points=2))
+    Series.objects.all().delete()  # as another process would, behind this one's cache
+    Point.objects.all().delete()
+
+    result = write_samples(make_samples(start=START + dt.timedelta(minutes=5), n_points=2))
+
+    assert result.written == 2 and result.series_created == 1
+    assert list(Point.objects.values_list("series_id", flat=True).distinct()) == [Series.objects.get().pk]
