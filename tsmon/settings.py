@@ -43,6 +43,13 @@ def _database() -> dict:
 
 try:
     DEBUG = env_bool("DEBUG", False)
+    # Served over HTTPS (directly or behind a TLS proxy): secure cookies, HSTS,
+    # redirect of plain HTTP. Off by default so `make run` works on loopback.
+    TSMON_HTTPS = env_bool("TSMON_HTTPS", False)
+    TSMON_HSTS_SECONDS = env_int("TSMON_HSTS_SECONDS", 31_536_000 if TSMON_HTTPS else 0, minimum=0)
+    TSMON_HSTS_PRELOAD = env_bool("TSMON_HSTS_PRELOAD", TSMON_HTTPS)
+    # Trust X-Forwarded-Proto from the proxy in front (only behind one you run).
+    TSMON_TRUST_X_FORWARDED_PROTO = env_bool("TSMON_TRUST_X_FORWARDED_PROTO", False)
     SECRET_KEY = env_secret("SECRET_KEY") or _local_secret_key()
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -149,6 +156,16 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
 USE_TZ = True
+
+SECURE_SSL_REDIRECT = TSMON_HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SESSION_COOKIE_SECURE = TSMON_HTTPS
+CSRF_COOKIE_SECURE = TSMON_HTTPS
+SECURE_HSTS_SECONDS = TSMON_HSTS_SECONDS
+SECURE_HSTS_INCLUDE_SUBDOMAINS = TSMON_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = TSMON_HSTS_PRELOAD and TSMON_HSTS_SECONDS > 0
+if TSMON_TRUST_X_FORWARDED_PROTO:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
