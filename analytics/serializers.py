@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from analytics.algorithms.detector import StreamingDetector
+from analytics.choices import DetectorKind
 from analytics.models import Anomaly, AnomalyEvent, Detector, Forecast, JobRun
 from ingestion.selectors import SelectorError, parse_selector
+from ingestion.time_range import TimeRangeError, parse_duration
 
 
 class DetectorSerializer(serializers.ModelSerializer):
@@ -26,6 +29,44 @@ class DetectorSerializer(serializers.ModelSerializer):
         if not 0 < value <= 1:
             raise serializers.ValidationError("must be in (0, 1]")
         return value
+
+    def validate_params(self, value) -> dict:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(
+                'an object of the algorithm\'s keyword arguments, e.g. {} or {"window": "1h"}'
+            )
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        """The parameters must be ones the detector's algorithm accepts."""
+        kind = attrs.get("kind", getattr(self.instance, "kind", DetectorKind.SERIES))
+        params = attrs.get("params", getattr(self.instance, "params", {}))
+        problem = params_problem(kind, params)
+        if problem:
+            raise serializers.ValidationError({"params": problem})
+        return attrs
+
+
+def params_problem(kind: str, params: dict) -> str | None:
+    """Why `params` cannot configure a detector of `kind`, or None."""
+    if kind == DetectorKind.PEER_GROUP:
+        unknown = set(params) - {"window", "step", "method"}
+        if unknown:
+            return f"unknown peer-group parameter(s) {sorted(unknown)}; use window, step, method"
+        if params.get("method", "mad") not in ("mad", "dbscan"):
+            return "method must be 'mad' or 'dbscan'"
+        for name in ("window", "step"):
+            if name in params:
+                try:
+                    parse_duration(str(params[name]), name)
+                except TimeRangeError as exc:
+                    return str(exc)
+        return None
+    try:
+        StreamingDetector(**params)
+    except TypeError as exc:
+        return f"not a parameter of the streaming detector: {exc}"
+    return None
 
 
 _DATETIME = serializers.DateTimeField()

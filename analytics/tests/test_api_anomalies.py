@@ -143,3 +143,38 @@ def test_the_fast_anomaly_representation_equals_the_declared_fields(anomalies):
     generic = serializers.ModelSerializer.to_representation(AnomalySerializer(), anomaly)
 
     assert AnomalySerializer(anomaly).data == generic
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"params": None}, "may not be null"),
+        ({"params": [1, 2]}, "keyword arguments"),
+        ({"params": {"no_such": 1}}, "not a parameter of the streaming detector"),
+        ({"kind": "peer_group", "params": {"window": "soon"}}, "window"),
+        ({"kind": "peer_group", "params": {"method": "vote"}}, "method must be"),
+    ],
+)
+def test_detector_parameters_the_algorithm_cannot_take_are_a_400(body, reason):
+    _, key = ApiKey.issue("ops", ["admin"])
+    admin = APIClient()
+    admin.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    detector = Detector.objects.get(name="default")
+
+    response = admin.patch(f"/api/v1/detectors/{detector.pk}", body, format="json")
+
+    assert response.status_code == 400 and reason in str(response.data["params"])
+    detector.refresh_from_db()
+    assert detector.params == {} and detector.kind == "series"
+
+
+def test_detector_parameters_sent_as_form_data_are_checked_too():
+    # Found by schemathesis: the form value "null" became a JSON null and a 500.
+    _, key = ApiKey.issue("ops", ["admin"])
+    admin = APIClient()
+    admin.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    detector = Detector.objects.get(name="default")
+
+    response = admin.patch(f"/api/v1/detectors/{detector.pk}", {"params": "null"}, format="multipart")
+
+    assert response.status_code == 400 and "keyword arguments" in str(response.data["params"])
