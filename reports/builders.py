@@ -392,40 +392,8 @@ def build_anomaly_report(
         tables={
             "events": _table(
                 "Anomaly events, strongest first",
-                [
-                    "rank",
-                    "series",
-                    "host",
-                    "metric",
-                    "start",
-                    "end",
-                    "duration_seconds",
-                    "peak_score",
-                    "peak_ts",
-                    "n_points",
-                    "direction",
-                    "detector",
-                ],
-                [
-                    [
-                        e[c]
-                        for c in (
-                            "rank",
-                            "key",
-                            "host",
-                            "metric",
-                            "start",
-                            "end",
-                            "duration_seconds",
-                            "peak_score",
-                            "peak_ts",
-                            "n_points",
-                            "direction",
-                            "detector",
-                        )
-                    ]
-                    for e in items
-                ],
+                [column for column, _ in EVENT_COLUMNS],
+                [[e[field] for _, field in EVENT_COLUMNS] for e in items],
             ),
             "peer_outliers": _table(
                 "Peer-group outliers",
@@ -619,6 +587,15 @@ def _peer_item(group: PeerGroupInput, feature: str, host: str, span: tuple) -> d
         "distance": round(distance, 2),
         "direction": _PEER_WORDS.get((feature, direction), "unlike its peers"),
     }
+
+
+# (column in the table, field of the event item): the table says "series"
+# where the item holds the series key.
+EVENT_COLUMNS = [
+    ("rank", "rank"), ("series", "key"), ("host", "host"), ("metric", "metric"), ("start", "start"),
+    ("end", "end"), ("duration_seconds", "duration_seconds"), ("peak_score", "peak_score"),
+    ("peak_ts", "peak_ts"), ("n_points", "n_points"), ("direction", "direction"), ("detector", "detector"),
+]  # fmt: skip
 
 
 def _alert_item(alert: AlertInput, period_end: dt.datetime) -> dict:
