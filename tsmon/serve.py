@@ -97,6 +97,8 @@ def print_banner(host: str, port: str, username: str, password: str | None) -> N
     shown = password if password is not None else "(unchanged; set TSMON_ADMIN_PASSWORD to reset)"
     print(
         f"\ntsmon is running\n"
+        f"  pages:     {base}/\n"
+        f"  reports:   {base}/reports/\n"
         f"  health:    {base}/healthz\n"
         f"  admin:     {base}/admin/\n"
         f"  API docs:  {base}/api/docs/\n"
