@@ -21,18 +21,10 @@ from analytics.models.alerts import (
     RuleKind,
     Silence,
 )
-from ingestion.selectors import SelectorError, parse_selector
+from ingestion.query_serializers import validated_selector
 
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _NEEDS_THRESHOLD = (RuleKind.THRESHOLD, RuleKind.ANOMALY_THRESHOLD, RuleKind.FORECAST)
-
-
-def _check_selector(text: str) -> str:
-    try:
-        parse_selector(text)
-    except SelectorError as exc:
-        raise serializers.ValidationError(str(exc)) from None
-    return text
 
 
 def _check_template(text: str) -> str:
@@ -127,7 +119,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_selector(self, text: str) -> str:
-        return _check_selector(text)
+        return validated_selector(text)
 
     def validate_summary(self, text: str) -> str:
         return _check_template(text)
@@ -189,7 +181,7 @@ class SilenceSerializer(serializers.ModelSerializer):
         return silence.is_active(timezone.now())
 
     def validate_matchers(self, text: str) -> str:
-        return _check_selector(text)
+        return validated_selector(text)
 
     def validate(self, attrs: dict) -> dict:
         starts = attrs.get("starts_at", getattr(self.instance, "starts_at", None) or timezone.now())

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from analytics.algorithms.detector import StreamingDetector
 from analytics.choices import DetectorKind
 from analytics.models import Anomaly, AnomalyEvent, Detector, Forecast, JobRun
-from ingestion.selectors import SelectorError, parse_selector
+from ingestion.query_serializers import validated_selector
 from ingestion.time_range import TimeRangeError, parse_duration
 
 
@@ -18,12 +18,7 @@ class DetectorSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
     def validate_selector(self, value: str) -> str:
-        if value.strip():
-            try:
-                parse_selector(value)
-            except SelectorError as exc:
-                raise serializers.ValidationError(str(exc)) from None
-        return value
+        return validated_selector(value, allow_empty=True)  # empty: every series
 
     def validate_min_score(self, value: float) -> float:
         if not 0 < value <= 1:

@@ -114,10 +114,6 @@ def downsample(
         return [PointRow(*row) for row in cursor.fetchall()]
 
 
-def count_points(series_id: int) -> int:
-    return point_stats(series_id)[0]
-
-
 def point_stats(series_id: int) -> tuple[int, dt.datetime | None, dt.datetime | None]:
     """Exact (count, first time, last time) of one series' points."""
     with connection.cursor() as cursor:

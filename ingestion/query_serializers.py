@@ -6,6 +6,19 @@ from rest_framework import serializers
 
 from ingestion.models import Series
 from ingestion.queries import AGGREGATES
+from ingestion.selectors import SelectorError, parse_selector
+
+
+def validated_selector(text: str, allow_empty: bool = False) -> str:
+    """A serializer check: `text` must parse as a series selector (or be
+    empty, where that means "every series"); returns it stripped."""
+    text = text.strip()
+    if text or not allow_empty:
+        try:
+            parse_selector(text)
+        except SelectorError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+    return text
 
 
 class SeriesSerializer(serializers.ModelSerializer):

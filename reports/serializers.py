@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
-from ingestion.selectors import SelectorError, parse_selector
+from ingestion.query_serializers import validated_selector
 from reports.builders import TABLES, parse_horizon
 from reports.choices import ReportStatus
 from reports.models import Report
@@ -41,12 +41,7 @@ class ReportSerializer(serializers.ModelSerializer):
         return links
 
     def validate_selector(self, value: str) -> str:
-        if value.strip():
-            try:
-                parse_selector(value)
-            except SelectorError as exc:
-                raise serializers.ValidationError(str(exc)) from None
-        return value.strip()
+        return validated_selector(value, allow_empty=True)
 
     def validate_params(self, value: dict) -> dict:
         if not isinstance(value, dict):
