@@ -79,9 +79,14 @@ class AlertRuleViewSet(ScopedByMethod, viewsets.ModelViewSet):
     queryset = AlertRule.objects.prefetch_related("channels").order_by("name")
 
 
-class NotificationChannelViewSet(ScopedByMethod, viewsets.ModelViewSet):
-    """Where notifications go: webhooks (Alertmanager JSON) and e-mail."""
+class NotificationChannelViewSet(viewsets.ModelViewSet):
+    """Where notifications go: webhooks (Alertmanager JSON) and e-mail.
 
+    Admin scope even to read: webhook URLs often carry a token (Slack,
+    PagerDuty), and addresses are personal data.
+    """
+
+    required_scope = ApiScope.ADMIN
     serializer_class = NotificationChannelSerializer
     queryset = NotificationChannel.objects.order_by("name")
 

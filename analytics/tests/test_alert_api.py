@@ -278,6 +278,14 @@ def test_deliveries_are_listed_with_their_outcome(reader, django_assert_num_quer
     assert first["error"].startswith("could not reach") and len(first["alerts"]) == 1
 
 
+def test_a_read_key_cannot_see_channels_whose_urls_may_hold_tokens(reader, admin):
+    webhook_channel("https://hooks.example.com/services/T000/B000/secret")
+
+    assert reader.get("/api/v1/notification-channels").status_code == 403
+    listed = admin.get("/api/v1/notification-channels")
+    assert listed.status_code == 200 and "secret" in listed.data["results"][0]["url"]
+
+
 def test_deleting_a_channel_keeps_the_rule(admin):
     channel = NotificationChannel.objects.create(name="mail", kind="email", addresses=["a@example.com"])
     rule = make_rule(channels=[channel])
