@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "ingestion",
     "analytics",
     "reports",
@@ -118,6 +119,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "tsmon.middleware.RequestTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "tsmon.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -207,6 +209,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Time-series ingestion, analytics and anomaly detection.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come from the drf-spectacular-sidecar package, not a
+    # CDN: servers often have no internet, and the CSP allows only 'self'.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Several models have a `kind` field with different choices; name each enum.
     "ENUM_NAME_OVERRIDES": {
         "SeriesKindEnum": "ingestion.choices.SeriesKind",

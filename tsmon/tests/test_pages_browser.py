@@ -102,7 +102,11 @@ def browser_page(tmp_path):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 860}, device_scale_factor=1)
         context.set_default_timeout(15_000)
-        yield context.new_page(), tmp_path
+        page = context.new_page()
+        blocked = []
+        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        yield page, tmp_path
+        assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
         browser.close()
 
 
@@ -208,3 +212,7 @@ def test_a_person_logs_in_finds_the_demo_anomalies_and_acknowledges_an_alert(
     page.goto(f"{url}/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shoot(page, folder, "overview-phone.png")
+
+    # The API's documentation renders from tsmon's own files (no CDN).
+    page.goto(f"{url}/api/docs/")
+    page.wait_for_selector(".swagger-ui .opblock")
