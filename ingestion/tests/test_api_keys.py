@@ -1,7 +1,7 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from ingestion.models import ApiKey
@@ -43,3 +43,29 @@ def test_create_api_key_prints_a_working_key_once():
 
     key = ApiKey.find(out.getvalue().strip())
     assert key.name == "telegraf" and key.scopes == ["write"] and key.source.name == "edge-1"
+
+
+def listed_names(*args) -> list[str]:
+    out = StringIO()
+    call_command("list_api_keys", *args, stdout=out)
+    return [line.split()[0] for line in out.getvalue().splitlines()[1:]]
+
+
+@pytest.mark.django_db
+def test_revoke_api_key_stops_the_key_at_once_and_list_api_keys_never_shows_it(client):
+    call_command("create_api_key", "old-agent", "--scope", "write", stdout=StringIO())
+    out = StringIO()
+    call_command("create_api_key", "agent", "--scope", "write", stdout=out)
+    plaintext = out.getvalue().strip()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
+    row = [{"metric": "up", "ts": timezone.now().isoformat(), "value": 1}]
+    assert client.post("/api/v1/write", row, content_type="application/json", **auth).status_code == 200
+
+    call_command("revoke_api_key", "agent", stdout=StringIO())
+
+    refused = client.post("/api/v1/write", row, content_type="application/json", **auth)
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+    assert listed_names() == ["old-agent"]
+    assert listed_names("--all") == ["agent", "old-agent"]
+    with pytest.raises(CommandError, match="no live key named 'agent'"):
+        call_command("revoke_api_key", "agent", stdout=StringIO())
