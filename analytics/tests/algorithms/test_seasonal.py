@@ -98,3 +98,42 @@ def test_the_calendar_period_needs_a_known_step_and_three_days_of_data():
     assert calendar_period(300e9, 288 * 3 - 1, max_period=500) == 0
     assert calendar_period(None, 10_000, max_period=500) == 0
     assert calendar_period(10e9, 10**6, max_period=500) == 0  # 8640 points a day: too long
+
+
+def irregular_nightly_job() -> tuple[np.ndarray, list[int]]:
+    """Like nightly_job, but never at the same minute twice: no autocorrelation at a day's lag."""
+    values = 1 + 0.05 * np.random.default_rng(3).normal(size=288 * 8)
+    spikes = [288 * day + 42 + offset for day, offset in enumerate([0, 5, -4, 8, -7, 3, -2, 6])]
+    values[spikes] = 20.0
+    return values, spikes
+
+
+def test_the_gate_falls_back_on_the_day_where_the_autocorrelation_finds_no_period():
+    values, spikes = irregular_nightly_job()
+    scorer = SeasonalContextScorer().fit_values(values[: 288 * 5], step_ns=300e9)
+    assert scorer.period_ == 0 and scorer.gate_period_ == 288
+    assert np.all(scorer.score_values(values, 288 * 3) == 0)
+    assert scorer.expected_mask(values, 288 * 3)[np.subtract(spikes[-3:], 288 * 5)].all()
+    no_gate = SeasonalContextScorer(daily_gate=False).fit_values(values[: 288 * 5], step_ns=300e9)
+    assert no_gate.gate_period_ == 0 and not no_gate.expected_mask(values, 288 * 3).any()
+
+
+def test_a_daily_job_a_little_taller_than_before_is_expected_and_a_much_taller_one_is_not():
+    values, spikes = irregular_nightly_job()
+    last = spikes[-1] - 288 * 7
+    taller, much_taller = values.copy(), values.copy()
+    taller[spikes[-1]] = 23.0  # the band's top is 20, its width 19: 23 is within 0.2 of it
+    much_taller[spikes[-1]] = 40.0
+    fit = values[: 288 * 5]
+    tolerant = SeasonalContextScorer().fit_values(fit, step_ns=300e9)
+    assert tolerant.expected_mask(taller, 288)[last]
+    assert not tolerant.expected_mask(much_taller, 288)[last]
+    strict = SeasonalContextScorer(gate_tolerance=0).fit_values(fit, step_ns=300e9)
+    assert not strict.expected_mask(taller, 288)[last]
+
+
+def test_a_scorer_fitted_before_the_daily_gate_existed_still_masks_by_its_own_period():
+    values, spikes = nightly_job()
+    scorer = SeasonalContextScorer(daily=True).fit_values(values[: 288 * 5], step_ns=300e9)
+    del scorer.gate_period_, scorer.gate_tolerance, scorer.daily_gate
+    assert scorer.expected_mask(values, 288 * 3)[np.subtract(spikes[-3:], 288 * 5)].all()

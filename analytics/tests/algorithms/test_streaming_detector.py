@@ -102,12 +102,23 @@ def test_detect_runs_a_fresh_detector_over_a_series_and_keeps_its_index():
 
 
 def nightly_job_arrays(n_days: int = 8):
+    """A 5-minute series with a job near 03:30 every night, +/- 30 minutes, 18 to 22 high."""
     rng = np.random.default_rng(5)
     values = 1 + 0.05 * rng.normal(size=288 * n_days)
     spikes = [288 * day + 42 + int(rng.integers(-6, 7)) for day in range(n_days)]
-    values[spikes] = 20.0
-    ts = pd.date_range("2024-01-01", periods=values.size, freq="5min", tz="UTC").asi8
+    values[spikes] = rng.uniform(18, 22, n_days)
+    # as_unit: pandas 3 builds microsecond indexes, the detector takes nanoseconds.
+    ts = pd.date_range("2024-01-01", periods=values.size, freq="5min", tz="UTC").as_unit("ns").asi8
     return ts, values, spikes
+
+
+def test_a_nightly_job_of_varying_time_and_height_stops_raising_alarms_once_days_are_known():
+    ts, values, _ = nightly_job_arrays(n_days=10)
+    after_three_days = slice(288 * 4, None)
+    result = StreamingDetector().update(ts, values)
+    assert not result.alarm[after_three_days].any()
+    ungated = StreamingDetector(scorers=StreamingDetector()._prototypes()[:3]).update(ts, values)
+    assert ungated.alarm[after_three_days].any()
 
 
 def test_the_seasonal_gate_only_ever_lowers_a_score():
