@@ -19,6 +19,7 @@ Bad input never gets a 5xx: agents such as Telegraf retry those forever.
 from __future__ import annotations
 
 import logging
+import time
 
 import psycopg2
 from django.db import DatabaseError
@@ -46,6 +47,7 @@ from ingestion.parsers import (
 )
 from ingestion.parsers.result import shorten
 from ingestion.samples import LineError
+from tsmon.monitoring.instruments import observe_write_request
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,13 @@ class WriteView(APIView):
     """Shared plumbing of the write endpoints; subclasses parse and answer."""
 
     required_scope = ApiScope.WRITE
+
+    def dispatch(self, request, *args, **kwargs):
+        started = time.perf_counter()
+        response = super().dispatch(request, *args, **kwargs)
+        # Every answer counts, a refused key or a 503 as much as a write.
+        observe_write_request(request.path, response.status_code, time.perf_counter() - started)
+        return response
 
     def post(self, request):
         now = timezone.now()

@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+import psycopg2
 from django.conf import settings
+from django.db import DatabaseError
 
 from ingestion.parsers import ParseResult
 from ingestion.samples import LineError
 from ingestion.validation import Limits, validate_samples
 from ingestion.writer import write_samples
+from tsmon.monitoring.instruments import count_points
 
 
 class TooManyPoints(Exception):
@@ -49,11 +52,28 @@ def ingest(parsed: ParseResult, now: dt.datetime, source=None) -> IngestOutcome:
     """
     limit = max_points_per_request()
     if len(parsed.samples) > limit:
+        count_points(parse=len(parsed.errors), too_large=len(parsed.samples))
         raise TooManyPoints(len(parsed.samples), limit)
     checked = validate_samples(parsed.samples, to_us(now), limits_from_settings())
-    result = write_samples(checked.samples, source=source)
+    try:
+        result = write_samples(checked.samples, source=source)
+    except (DatabaseError, psycopg2.Error):
+        count_points(parse=len(parsed.errors), db_unavailable=len(parsed.samples))
+        raise
+    _count(parsed, checked, result)
     errors = sorted([*parsed.errors, *checked.errors, *result.refused])
     return IngestOutcome(result.written, result.duplicates, result.series_created, errors)
+
+
+def _count(parsed: ParseResult, checked: ParseResult, result) -> None:
+    """Count the points of one write for /metrics (see tsmon.monitoring.instruments)."""
+    stored = result.written + result.duplicates
+    count_points(
+        accepted=stored,
+        parse=len(parsed.errors),
+        validation=len(parsed.samples) - len(checked.samples),
+        series_limit=len(checked.samples) - stored,
+    )
 
 
 def limits_from_settings() -> Limits:
@@ -85,6 +105,7 @@ def ingest_in_chunks(
     chunk_size = chunk_size or max_points_per_request()
     written = duplicates = created = 0
     errors = list(parsed.errors)
+    count_points(parse=len(parsed.errors))  # the chunks carry none
     for start in range(0, max(len(parsed.samples), 1), chunk_size):
         chunk = ParseResult(parsed.samples[start : start + chunk_size], [])
         outcome = ingest(chunk, now, source)

@@ -1,5 +1,9 @@
 """What runs periodically, and how often: one list for the in-process
-scheduler (`manage.py run_scheduler`) and for Celery beat."""
+scheduler (`manage.py run_scheduler`) and for Celery beat.
+
+Every job reports each run (tsmon.monitoring.heartbeats), whichever of the
+two runs it, so `/metrics` can tell a job that stopped succeeding.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ def default_jobs() -> list[PeriodicJob]:
     from ingestion.jobs import maintain_point_partitions
     from ingestion.scrape import scrape_due_targets
     from reports.jobs import process_pending_reports, run_due_report_schedules
+    from tsmon.monitoring.heartbeats import with_heartbeat
 
-    return [
+    jobs = [
         PeriodicJob("maintain_partitions", 3600, maintain_point_partitions),
         PeriodicJob("reports", 15, process_pending_reports),
         PeriodicJob("report_schedules", 300, run_due_report_schedules),
@@ -25,6 +30,9 @@ def default_jobs() -> list[PeriodicJob]:
         PeriodicJob("evaluate_alert_rules", 30, evaluate_alert_rules),
         PeriodicJob("dispatch_notifications", 10, dispatch_notifications),
     ]
+    for job in jobs:
+        job.run = with_heartbeat(job.name, job.run)
+    return jobs
 
 
 def job_named(name: str) -> PeriodicJob:

@@ -1,7 +1,8 @@
 """`make run`: prepare the database and serve tsmon with its background jobs.
 
 Steps: migrate, load the demo data if the database holds no series, make
-sure the demo admin exists, collect static files, then run the web server
+sure the demo admin exists, collect static files, empty the folder where
+the processes add up their /metrics counters, then run the web server
 (gunicorn), the background jobs (the in-process scheduler, or a Celery
 worker and beat when CELERY_BROKER_URL is set) and an agent measuring this
 host, until Ctrl-C or SIGTERM stops them all. `HOST` and `PORT` choose
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import django
 
@@ -31,6 +33,7 @@ def main() -> int:
     call_command("seed_demo", if_empty=True)
     call_command("collectstatic", interactive=False, verbosity=0)
     username, password = ensure_admin(settings.DATA_DIR)
+    prepare_metrics_dir(settings.DATA_DIR)
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
     children = start_children(host, port)
@@ -69,6 +72,22 @@ def ensure_admin(data_dir) -> tuple[str, str | None]:
     return username, password
 
 
+def prepare_metrics_dir(data_dir) -> Path:
+    """Empty the folder the web workers, the jobs and the agent share their
+    /metrics counters in, and hand it to them (see tsmon.monitoring).
+
+    PROMETHEUS_MULTIPROC_DIR if set, else `<data dir>/prometheus`. Emptied
+    because the files of the last run's processes would otherwise be added
+    to this run's counts; set in our environment, which every child inherits.
+    """
+    folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or data_dir / "prometheus")
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
+
+
 def start_children(host: str, port: str) -> list[subprocess.Popen]:
     """The web server, the background jobs and an agent measuring this host."""
     from django.conf import settings
@@ -100,6 +119,7 @@ def print_banner(host: str, port: str, username: str, password: str | None) -> N
         f"  pages:     {base}/\n"
         f"  reports:   {base}/reports/\n"
         f"  health:    {base}/healthz\n"
+        f"  metrics:   {base}/metrics (a read key or this login)\n"
         f"  admin:     {base}/admin/\n"
         f"  API docs:  {base}/api/docs/\n"
         f"  login:     {username} / {shown}\n"

@@ -91,6 +91,8 @@ try:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
     CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
     CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "tsmon")
+    # /metrics without a key (for a scraper on a trusted network); else a read key or a session.
+    TSMON_METRICS_PUBLIC = env_bool("TSMON_METRICS_PUBLIC", False)
 except ConfigError as exc:
     raise ImproperlyConfigured(f"tsmon configuration: {exc}") from None
 
@@ -114,6 +116,7 @@ INSTALLED_APPS = [
     "ingestion",
     "analytics",
     "reports",
+    "tsmon.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -1,13 +1,15 @@
-"""URL routes: the admin, health check, API and its documentation."""
+"""URL routes: the admin, health check, metrics, API and its documentation."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tsmon.health import healthz
+from tsmon.monitoring.views import MetricsView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("ingestion.urls")),
