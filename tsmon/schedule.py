@@ -2,7 +2,8 @@
 scheduler (`manage.py run_scheduler`) and for Celery beat.
 
 Every job reports each run (tsmon.monitoring.heartbeats), whichever of the
-two runs it, so `/metrics` can tell a job that stopped succeeding.
+two runs it, so `/metrics` and tsmon's own alert rules can tell a job that
+stopped succeeding.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ def default_jobs() -> list[PeriodicJob]:
     from ingestion.scrape import scrape_due_targets
     from reports.jobs import process_pending_reports, run_due_report_schedules
     from tsmon.monitoring.heartbeats import with_heartbeat
+    from tsmon.monitoring.jobs import watch_tsmon
 
     jobs = [
         PeriodicJob("maintain_partitions", 3600, maintain_point_partitions),
@@ -29,6 +31,7 @@ def default_jobs() -> list[PeriodicJob]:
         PeriodicJob("forecast", 3600, run_forecasts, sharded=True),
         PeriodicJob("evaluate_alert_rules", 30, evaluate_alert_rules),
         PeriodicJob("dispatch_notifications", 10, dispatch_notifications),
+        PeriodicJob("watch_tsmon", 60, watch_tsmon),
     ]
     for job in jobs:
         job.run = with_heartbeat(job.name, job.run)

@@ -24,4 +24,10 @@ Where each figure comes from, and why:
   (`heartbeats`): the in-process scheduler and Celery run the same wrapped
   job functions (tsmon/schedule.py), so "when did this job last succeed"
   is answered by the database for both.
+
+tsmon also watches itself with its own machinery: the `watch_tsmon` job
+(`jobs`) writes the figures its built-in alert rules need as series of
+its own (`tsmon_*`, source "tsmon"), and those rules fire, notify and
+resolve like any other. A dead scheduler cannot report its own death;
+that is what `/metrics` and an outside Prometheus are for.
 """
