@@ -208,3 +208,15 @@ def test_a_bad_selector_or_time_is_a_command_error():
         run("export_series", "--selector", "cpu{host=}")
     with pytest.raises(CommandError, match="--start: 'yesterday' is not a time"):
         run("export_series", "--start", "yesterday")
+
+
+def test_without_an_output_file_the_csv_goes_to_stdout_and_the_summary_to_stderr(capsysbinary):
+    store_demo_points(timezone.now().replace(second=0, microsecond=0), n_points=3)
+    err = StringIO()
+
+    call_command("export_series", "--selector", 'disk_used_percent{host="db-1"}', stderr=err)
+
+    lines = capsysbinary.readouterr().out.decode().splitlines()
+    assert lines[0] == "metric,labels,source,ts,value"
+    assert len(lines) == 1 + 2 * 3  # two mounts
+    assert err.getvalue().strip() == "6 points of 2 series exported"
