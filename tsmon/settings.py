@@ -91,6 +91,10 @@ try:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
     CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND")
     CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "tsmon")
+    # Seconds before Redis hands a task that no worker acknowledged to another
+    # worker: how long the task of a worker that died whole waits to run again.
+    # Longer than the longest task, or a slow task also runs a second time.
+    TSMON_CELERY_VISIBILITY_TIMEOUT = env_int("TSMON_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
     # /metrics without a key (for a scraper on a trusted network); else a read key or a session.
     TSMON_METRICS_PUBLIC = env_bool("TSMON_METRICS_PUBLIC", False)
 except ConfigError as exc:
@@ -233,6 +237,7 @@ CORS_ALLOW_HEADERS = ["authorization", "content-type", "content-encoding", "acce
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TSMON_CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
