@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 import redis
+from celery import Celery
 from django.db import connection
 
 REDIS_URL = os.environ.get("TSMON_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -37,28 +38,52 @@ def test_database_url() -> str:
 def celery_worker(concurrency: int = 2, **extra_env: str):
     """Run `celery worker` in a subprocess on a queue of its own; yield the
     app configured to send to it. `extra_env` is the worker's own settings."""
-    from tsmon.celery import app
+    with private_queue() as (app, queue):
+        worker = start_worker(queue, concurrency, **extra_env)
+        try:
+            yield app
+        finally:
+            stop_worker(worker)
 
+
+@contextlib.contextmanager
+def private_queue(broker_url: str = REDIS_URL):
+    """Yield (app, queue): a Celery app of its own that sends to a new queue
+    on `broker_url` and reads results from REDIS_URL.
+
+    Not tsmon's app: that one keeps the broker connections it made first,
+    and a test must not change what the rest of the process talks to.
+    """
     queue = f"tsmon-test-{uuid.uuid4().hex[:8]}"
+    app = Celery("tsmon-tests", broker=broker_url, backend=REDIS_URL, set_as_current=False)
+    app.conf.update(task_default_queue=queue, task_serializer="json", accept_content=["json"])
+    with app:
+        yield app, queue
+
+
+def start_worker(
+    queue: str, concurrency: int = 2, broker_url: str = REDIS_URL, **extra_env: str
+) -> subprocess.Popen:
+    """Start `celery worker` on `queue` and the test database; the caller stops it."""
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
-        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_BROKER_URL": broker_url,
         "CELERY_RESULT_BACKEND": REDIS_URL,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         **extra_env,
     }
-    saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_default_queue")}
-    app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_default_queue=queue)
-    worker = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "tsmon", "worker", "-Q", queue, "-c", str(concurrency),
          "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "WARNING"],
         env=env,
     )  # fmt: skip
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    worker.terminate()
     try:
-        yield app
-    finally:
-        worker.terminate()
         worker.wait(30)
-        app.conf.update(saved)
-        app.pool.force_close_all()
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(10)
