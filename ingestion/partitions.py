@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,12 @@ _NAME = re.compile(r"^ingestion_point_p(\d{8})$")
 # One advisory lock id for "changing the partitions of ingestion_point", so
 # two writers that both need tomorrow's partition do not race to create it.
 _LOCK_ID = 0x7453_6D6F_6E01
+
+# Creating or dropping a partition needs an ACCESS EXCLUSIVE lock on the
+# parent; while it waits (for a pg_dump, a long query), every INSERT queues
+# behind it. So a change waits this long at most, then gives up: the writer
+# answers 503 (the client retries), maintenance tries again next hour.
+LOCK_TIMEOUT = "3s"
 
 _known_days: set[dt.date] = set()
 
@@ -60,8 +66,7 @@ def ensure_partitions(days: Iterable[dt.date]) -> list[dt.date]:
         return []
     created = []
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
+        _lock_for_changes()
         present = existing_days()
         for day in sorted(wanted - present):
             _create_partition(day)
@@ -70,6 +75,13 @@ def ensure_partitions(days: Iterable[dt.date]) -> list[dt.date]:
     if created:
         logger.info("created point partitions for %s", ", ".join(map(str, created)))
     return created
+
+
+def _lock_for_changes() -> None:
+    """Take the advisory lock and bound the wait for table locks, for this transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
 
 
 def _create_partition(day: dt.date) -> None:
@@ -89,20 +101,34 @@ def forget_known() -> None:
 
 def maintain_partitions(now: dt.datetime, retention_days: int, ahead_days: int) -> tuple[list, list]:
     """Create partitions up to `ahead_days` after `now` and drop those wholly
-    older than `retention_days`; return (created days, dropped days)."""
+    older than `retention_days`; return (created days, dropped days).
+
+    A change blocked for longer than LOCK_TIMEOUT is skipped with a warning
+    and done by a later run (partitions exist `ahead_days` in advance).
+    """
     today = now.astimezone(dt.UTC).date()
-    created = ensure_partitions(today + dt.timedelta(days=n) for n in range(ahead_days + 1))
+    try:
+        created = ensure_partitions(today + dt.timedelta(days=n) for n in range(ahead_days + 1))
+    except OperationalError as exc:
+        logger.warning("partition creation postponed: %s", exc)
+        created = []
     # A partition for day D holds [D, D+1); it is past retention when D+1 is.
     cutoff = today - dt.timedelta(days=retention_days)
-    dropped = []
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
-            for day in sorted(existing_days()):
-                if day < cutoff:
-                    cursor.execute(f"DROP TABLE {partition_name(day)}")
-                    dropped.append(day)
+    dropped = [day for day in sorted(existing_days()) if day < cutoff and _drop_partition(day)]
     forget_known()
     if dropped:
         logger.info("dropped point partitions for %s", ", ".join(map(str, dropped)))
     return created, dropped
+
+
+def _drop_partition(day: dt.date) -> bool:
+    """Drop one day's partition in its own transaction; False if it was blocked."""
+    try:
+        with transaction.atomic():
+            _lock_for_changes()
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {partition_name(day)}")
+    except OperationalError as exc:
+        logger.warning("dropping the partition of %s postponed: %s", day, exc)
+        return False
+    return True
