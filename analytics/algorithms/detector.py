@@ -72,6 +72,9 @@ class StreamingDetector:
     An anomaly *event* starts where the score reaches ``alarm_level``; for the
     next ``refractory`` points the score is multiplied by ``damping``, so a
     long anomaly is reported once at its onset rather than at every point.
+    Below the alarm level the same holds for a run of points scoring at least
+    ``run_level``: a point of the run no higher than an earlier one is damped
+    too, as it tells nothing the run's first point did not.
 
     Parameters
     ----------
@@ -97,6 +100,12 @@ class StreamingDetector:
         Points after an event start whose scores are damped.
     damping : float
         Factor applied to scores inside the refractory period.
+    run_level : float
+        Score that a run of high scores stays at or above; within a run only
+        new highs keep their score. On NAB dev the figures are the same for
+        any level from 0.1 to 0.44 (standard 75.25 -> 75.55, low FP 72.47 ->
+        73.08): a rising run keeps each new high, and a run that hovers near
+        the alarm level costs one false positive instead of several.
     seasonal_gate : bool
         Where a scorer with ``expected_mask`` (the seasonal-context scorer)
         finds the value inside its seasonal band, the detector's score is that
@@ -118,6 +127,8 @@ class StreamingDetector:
         Recent fitted copies per scorer, oldest first.
     quiet_until_ : int
         Index of the first point after the current refractory period.
+    run_max_ : float
+        Highest score of the run of high scores the last point belongs to (0: none).
 
     Notes
     -----
@@ -138,6 +149,7 @@ class StreamingDetector:
         alarm_level: float = 0.5,
         refractory: int = 300,
         damping: float = 0.3,
+        run_level: float = 0.25,
         seasonal_gate: bool = True,
     ):
         self.scorers = scorers
@@ -149,6 +161,7 @@ class StreamingDetector:
         self.alarm_level = alarm_level
         self.refractory = refractory
         self.damping = damping
+        self.run_level = run_level
         self.seasonal_gate = seasonal_gate
 
     # -- state ------------------------------------------------------------
@@ -174,6 +187,7 @@ class StreamingDetector:
         self.ts_buffer_ = np.empty(0, np.int64)
         self.models_ = [[] for _ in self._prototypes()]
         self.quiet_until_ = 0
+        self.run_max_ = 0.0
         self.context_ = max(s.context_size for s in self._prototypes()) + 1
 
     def reset(self) -> StreamingDetector:
@@ -295,8 +309,26 @@ class StreamingDetector:
                 result.alarm[i] = True
                 self.quiet_until_ = first + i + 1 + self.refractory
                 damped[i + 1 : i + 1 + self.refractory] = True
+        damped |= self._repeats_in_runs(result.score)
         result.raw_score = result.score.copy()
         result.score[damped] *= self.damping
+
+    def _repeats_in_runs(self, score: np.ndarray) -> np.ndarray:
+        """True where a point of a run of scores >= run_level is no higher than an earlier one."""
+        # Detectors pickled before runs were tracked take the default level.
+        level = getattr(self, "run_level", 0.25)
+        x = np.nan_to_num(score)
+        repeat = np.zeros(x.size, bool)
+        # Only the few high points need the loop; the first run may continue the last call's.
+        best, last = getattr(self, "run_max_", 0.0), -1
+        for i in np.flatnonzero(x >= level):
+            if i != last + 1:
+                best = 0.0
+            repeat[i] = x[i] <= best
+            best, last = max(best, float(x[i])), i
+        if x.size:
+            self.run_max_ = best if last == x.size - 1 else 0.0
+        return repeat
 
 
 def _concat(parts: list[Detections], n: int) -> Detections:
