@@ -11,7 +11,6 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from analytics.alerts_serializers import (
@@ -33,16 +32,16 @@ from analytics.models.alerts import (
 )
 from ingestion.auth import ScopedByMethod
 from ingestion.choices import ApiScope
-from ingestion.query_api import ERRORS, bad_parameter
+from ingestion.query_api import ERRORS, TimeCursorPagination, bad_parameter
 from ingestion.query_serializers import ErrorSerializer
 
 
-class AlertPagination(CursorPagination):
+class AlertPagination(TimeCursorPagination):
     ordering = ("-started_at", "-id")
     page_size = 100
 
 
-class DeliveryPagination(CursorPagination):
+class DeliveryPagination(TimeCursorPagination):
     ordering = ("-attempted_at", "-id")
     page_size = 100
 

@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -32,6 +31,7 @@ from ingestion.query_api import (
     ERRORS,
     MATCH_PARAMETER,
     RANGE_PARAMETERS,
+    TimeCursorPagination,
     bad_parameter,
     selected_series,
     time_range,
@@ -49,14 +49,14 @@ SERIES_FILTERS = [
 ]
 
 
-class ByTime(CursorPagination):
+class ByTime(TimeCursorPagination):
     ordering = ("ts", "id")
     page_size = 500
     max_page_size = 5000
     page_size_query_param = "limit"
 
 
-class ByStart(CursorPagination):
+class ByStart(TimeCursorPagination):
     ordering = ("-start", "-id")
     page_size = 100
     max_page_size = 1000

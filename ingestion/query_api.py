@@ -11,14 +11,17 @@ import base64
 import datetime as dt
 import math
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -84,6 +87,29 @@ POINTS_EXAMPLE = OpenApiExample(
 
 def bad_parameter(parameter: str, message: str) -> ValidationError:
     return ValidationError({"detail": message, "parameter": parameter})
+
+
+class TimeCursorPagination(CursorPagination):
+    """Cursor pages whose bad `cursor` is a 400 naming it, as for /points:
+    not DRF's 404 for one that does not decode, nor a 500 for one whose
+    position is not a time."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (NotFound, DjangoValidationError):
+            raise bad_parameter("cursor", "not a cursor from a previous page's `next`") from None
+
+
+class FormatNegotiation(DefaultContentNegotiation):
+    """An unknown `?format=` is a 400 naming the parameter, not DRF's bare 404."""
+
+    def filter_renderers(self, renderers, format):
+        known = [renderer for renderer in renderers if renderer.format == format]
+        if not known:
+            formats = ", ".join(renderer.format for renderer in renderers)
+            raise bad_parameter("format", f"{format!r} is not one of {formats}")
+        return known
 
 
 def selected_series(request, queryset: QuerySet | None = None) -> QuerySet:
@@ -184,6 +210,7 @@ class PointsView(APIView):
 
     required_scope = ApiScope.READ
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, PointsCSVRenderer]
+    content_negotiation_class = FormatNegotiation
 
     @extend_schema(
         parameters=[
@@ -246,6 +273,7 @@ class RollingView(APIView):
 
     required_scope = ApiScope.READ
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, PointsCSVRenderer]
+    content_negotiation_class = FormatNegotiation
 
     @extend_schema(
         parameters=[

@@ -15,11 +15,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from ingestion.auth import ScopedByMethod
-from ingestion.query_api import ERRORS, bad_parameter
+from ingestion.query_api import ERRORS, TimeCursorPagination, bad_parameter
 from ingestion.query_serializers import ErrorSerializer
 from ingestion.time_range import TimeRangeError, parse_time
 from reports import jobs
@@ -43,7 +42,7 @@ class NotReady(APIException):
     default_code = "not_ready"
 
 
-class NewestFirst(CursorPagination):
+class NewestFirst(TimeCursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 50
     max_page_size = 500

@@ -1,7 +1,9 @@
 """URL routes: the admin, health check, metrics, API and its documentation."""
 
 from django.contrib import admin
+from django.http import JsonResponse
 from django.urls import include, path
+from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tsmon.health import healthz
@@ -22,3 +24,14 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("tsmon.page_urls")),
 ]
+
+
+def not_found(request, exception):
+    """A path under /api/ that matches no route gets JSON, as DRF's own 404s
+    do (an id that is not a number, say); people get the HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+handler404 = not_found

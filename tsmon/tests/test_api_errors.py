@@ -1,0 +1,64 @@
+"""The API's answers to malformed requests: JSON, 4xx, naming what is wrong.
+
+Found by the requests Schemathesis generates (test_schemathesis.py),
+pinned here as plain cases.
+"""
+
+import base64
+
+import pytest
+from rest_framework.test import APIClient
+
+from ingestion.choices import ApiScope
+from ingestion.models import ApiKey
+
+pytestmark = pytest.mark.django_db
+
+CURSOR_PAGED = [
+    "/api/v1/anomalies",
+    "/api/v1/anomaly-events",
+    "/api/v1/alerts",
+    "/api/v1/deliveries",
+    "/api/v1/reports",
+]
+
+
+@pytest.fixture
+def client():
+    _, key = ApiKey.issue("errors", [ApiScope.ADMIN])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
+@pytest.mark.parametrize("path", ["/api/v1/reports/0.5", "/api/v1/series/-1/rolling", "/api/v1/nothing"])
+def test_an_api_path_that_matches_no_route_is_a_json_404(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_page_that_does_not_exist_is_still_an_html_404(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", CURSOR_PAGED)
+@pytest.mark.parametrize(
+    "cursor", ["M", base64.b64encode(b"p=not-a-time").decode()], ids=["garbled", "crafted"]
+)
+def test_a_bad_cursor_is_a_400_naming_it(client, path, cursor):
+    response = client.get(path, {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "cursor"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/points?series=1", "/api/v1/series/1/rolling"])
+def test_an_unknown_format_is_a_400_naming_it(client, path):
+    response = client.get(path, {"format": "xml"})
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "'xml' is not one of json, api, csv", "parameter": "format"}
