@@ -98,11 +98,14 @@ class Agent:
             with urllib.request.urlopen(request, timeout=self.timeout):
                 return
         except urllib.error.HTTPError as exc:
-            if exc.code >= 500 or exc.code in (408, 429):
-                raise SendError(f"HTTP {exc.code}") from None
-            logger.error(
-                "server refused a batch (HTTP %d): %s", exc.code, exc.read(500).decode(errors="replace")
-            )
+            # Closed here, not when the error is collected: a server such as
+            # gunicorn may wait for the client to hang up before it goes on.
+            with exc:
+                if exc.code >= 500 or exc.code in (408, 429):
+                    raise SendError(f"HTTP {exc.code}") from None
+                logger.error(
+                    "server refused a batch (HTTP %d): %s", exc.code, exc.read(500).decode(errors="replace")
+                )
         except (urllib.error.URLError, OSError) as exc:
             raise SendError(str(getattr(exc, "reason", exc))) from None
 

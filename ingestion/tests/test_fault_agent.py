@@ -7,7 +7,9 @@ that minutes of rounds pass in seconds.
 """
 
 import json
+import logging
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -106,3 +108,48 @@ def test_an_agent_killed_during_an_outage_sends_what_both_lives_spooled_in_order
     times = [times.pop() for times in batch_times]
     assert times == sorted(set(times))  # oldest first, none twice
     assert not list(tmp_path.glob("*.batch")) and not list(tmp_path.glob("*.tmp"))
+
+
+def read_request(conn: socket.socket) -> bytes:
+    """One HTTP request with a Content-Length body, read whole."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+    )
+    while len(body) < length:
+        body += conn.recv(65536)
+    return head
+
+
+UNAVAILABLE_ANSWER = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 15\r\n"
+    b'Connection: close\r\n\r\n{"detail": "x"}'
+)
+
+
+def test_a_failed_send_hangs_up_at_once_even_while_its_error_is_kept(tmp_path, caplog):
+    """The agent closes a failed answer's connection itself. It used to stay
+    open for as long as the error lived, and a log handler that keeps
+    records (pytest's here, an error tracker's) keeps the error; meanwhile
+    gunicorn's worker waits up to 2 s for the client to hang up before it
+    accepts anything else, so each failed send stalled a worker."""
+    caplog.set_level(logging.WARNING)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        agent = Agent(f"http://127.0.0.1:{listener.getsockname()[1]}", WRITE_KEY, tmp_path)
+        agent.spool.append(b"[]")
+        sender = threading.Thread(target=agent.flush)
+        sender.start()
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(5)
+            read_request(conn)
+            conn.sendall(UNAVAILABLE_ANSWER)
+            sender.join(5)
+            conn.settimeout(1)
+            assert conn.recv(1) == b""  # the agent hung up
+
+    assert "server unavailable (HTTP 503)" in caplog.text
+    assert len(agent.spool.pending()) == 1
