@@ -34,7 +34,8 @@ def multiprocess_dir() -> str | None:
 
 def scrape_registry() -> CollectorRegistry:
     """A registry for one scrape: every process's counters, and the database's figures."""
-    registry = CollectorRegistry(auto_describe=True)
+    # Without auto_describe: registering a collector would run its queries once more.
+    registry = CollectorRegistry()
     shared = multiprocess_dir()
     if shared:
         MultiProcessCollector(registry, path=shared)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from analytics.models import Detector
 from ingestion.models import ApiKey
 from tsmon.tests.metrics_helpers import families, forget_caches, reader, scrape, value
 
@@ -163,6 +164,15 @@ def test_the_database_figures_are_there_with_the_database_up():
     assert value(samples, "tsmon_database_up") == 1
     assert value(samples, "tsmon_series") == 2
     assert value(samples, "tsmon_job_interval_seconds", job="detect") == 60
+
+
+def test_a_scrape_reads_the_database_once_with_one_query_per_figure(settings, django_assert_num_queries):
+    settings.TSMON_METRICS_PUBLIC = True  # no key lookup
+    assert Detector.objects.count() == 1  # the default one: one lag query
+
+    # series, newest point, heartbeats, detectors, lag, deliveries, queue, disabled channels
+    with django_assert_num_queries(8):
+        assert APIClient().get("/metrics").status_code == 200
 
 
 # -- who may read it ------------------------------------------------------------
