@@ -32,7 +32,7 @@ from analytics.models.alerts import (
 )
 from ingestion.auth import ScopedByMethod
 from ingestion.choices import ApiScope
-from ingestion.query_api import ERRORS, TimeCursorPagination, bad_parameter
+from ingestion.query_api import ERRORS, TimeCursorPagination, bad_parameter, with_error_responses
 from ingestion.query_serializers import ErrorSerializer
 
 
@@ -71,6 +71,7 @@ def _flag(request, name: str) -> bool | None:
     return text == "true"
 
 
+@with_error_responses(AlertRuleSerializer)
 class AlertRuleViewSet(ScopedByMethod, viewsets.ModelViewSet):
     """Alert rules: which series, which condition, how long, whom to tell."""
 
@@ -78,6 +79,7 @@ class AlertRuleViewSet(ScopedByMethod, viewsets.ModelViewSet):
     queryset = AlertRule.objects.prefetch_related("channels").order_by("name")
 
 
+@with_error_responses(NotificationChannelSerializer)
 class NotificationChannelViewSet(viewsets.ModelViewSet):
     """Where notifications go: webhooks (Alertmanager JSON) and e-mail.
 
@@ -95,6 +97,7 @@ class NotificationChannelViewSet(viewsets.ModelViewSet):
         parameters=[OpenApiParameter("active", bool, description="only silences in force now (true) or not")]
     )
 )
+@with_error_responses(SilenceSerializer)
 class SilenceViewSet(ScopedByMethod, viewsets.ModelViewSet):
     """Silences: label matchers with an expiry; matching alerts change state but do not notify."""
 
@@ -126,6 +129,7 @@ class SilenceViewSet(ScopedByMethod, viewsets.ModelViewSet):
         responses={200: AlertSerializer(many=True), **ERRORS},
     )
 )
+@with_error_responses(AlertSerializer)
 class AlertViewSet(ScopedByMethod, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Alerts, newest first; filter by state, rule, severity, series; acknowledge one."""
 

@@ -35,6 +35,7 @@ from ingestion.query_api import (
     bad_parameter,
     selected_series,
     time_range,
+    with_error_responses,
 )
 from ingestion.query_serializers import ErrorSerializer
 from ingestion.time_range import TimeRangeError, parse_duration
@@ -63,6 +64,7 @@ class ByStart(TimeCursorPagination):
     page_size_query_param = "limit"
 
 
+@with_error_responses(DetectorSerializer)
 class DetectorViewSet(ScopedByMethod, viewsets.ModelViewSet):
     """Detectors: which series to watch and with which algorithm."""
 
@@ -99,6 +101,7 @@ def filter_by_series_and_score(request, queryset):
 @extend_schema_view(
     list=extend_schema(parameters=SERIES_FILTERS, responses={200: AnomalySerializer(many=True), **ERRORS})
 )
+@with_error_responses(AnomalySerializer)
 class AnomalyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Anomalous points, oldest first, with what was expected instead."""
 
@@ -119,6 +122,7 @@ class AnomalyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         parameters=SERIES_FILTERS, responses={200: AnomalyEventSerializer(many=True), **ERRORS}
     )
 )
+@with_error_responses(AnomalyEventSerializer)
 class AnomalyEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Anomaly events (runs of anomalous points) overlapping the time range, newest first."""
 
@@ -134,6 +138,7 @@ class AnomalyEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return filter_by_series_and_score(self.request, queryset.filter(end__gte=start, start__lt=end))
 
 
+@with_error_responses(JobRunSerializer)
 class JobRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Runs of the periodic jobs, newest first: when, over what, and how they ended."""
 

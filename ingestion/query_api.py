@@ -10,13 +10,20 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
@@ -24,6 +31,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from analytics.queries import rolling_statistics
@@ -55,7 +63,19 @@ RANGE_PARAMETERS = [
     OpenApiParameter("start", str, description="RFC 3339, epoch seconds or `now-1h` (default: end − 24h)"),
     OpenApiParameter("end", str, description="RFC 3339, epoch seconds or `now` (default: now)"),
 ]
-ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 429: ErrorSerializer}
+AUTH_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 429: ErrorSerializer}
+ERRORS = {400: ErrorSerializer, **AUTH_ERRORS}
+# DRF's answer to an invalid body: {"name": ["This field is required."]}; a
+# nested field's messages come by key or index, as an object.
+FIELD_ERRORS = OpenApiResponse(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}, {"type": "string"}]
+        },
+    },
+    description='each invalid field with its messages, or {"detail": …} for a body that is not JSON',
+)
 BAD_PARAMETER_EXAMPLE = OpenApiExample(
     "a bad parameter",
     value={"detail": "step: 'fast' is not a duration such as 30s, 5m, 1h, 7d", "parameter": "step"},
@@ -87,6 +107,31 @@ POINTS_EXAMPLE = OpenApiExample(
 
 def bad_parameter(parameter: str, message: str) -> ValidationError:
     return ValidationError({"detail": message, "parameter": parameter})
+
+
+def with_error_responses(serializer: type[Serializer]) -> Callable[[type], type]:
+    """Class decorator: document each ModelViewSet action's answer with the
+    errors it can give (invalid fields on writes, 404 for one object).
+
+    Put it under any more specific `extend_schema_view`, which then wins.
+    """
+    one = {404: ErrorSerializer, **AUTH_ERRORS}
+    responses = {
+        "list": {200: serializer(many=True), **ERRORS},
+        "create": {201: serializer, 400: FIELD_ERRORS, **AUTH_ERRORS},
+        "retrieve": {200: serializer, **one},
+        "update": {200: serializer, 400: FIELD_ERRORS, **one},
+        "partial_update": {200: serializer, 400: FIELD_ERRORS, **one},
+        "destroy": {204: None, **one},
+    }
+
+    def decorate(viewset: type) -> type:
+        actions = {
+            name: extend_schema(responses=r) for name, r in responses.items() if hasattr(viewset, name)
+        }
+        return extend_schema_view(**actions)(viewset)
+
+    return decorate
 
 
 class TimeCursorPagination(CursorPagination):
@@ -151,8 +196,9 @@ def time_range(request) -> tuple[dt.datetime, dt.datetime]:
         ],
         responses={200: SeriesSerializer(many=True), **ERRORS},
     ),
-    retrieve=extend_schema(responses={200: SeriesDetailSerializer, 404: ErrorSerializer}),
+    retrieve=extend_schema(responses={200: SeriesDetailSerializer, 404: ErrorSerializer, **AUTH_ERRORS}),
 )
+@with_error_responses(SeriesSerializer)
 class SeriesViewSet(
     ScopedByMethod,
     mixins.ListModelMixin,

@@ -21,10 +21,16 @@ class LineErrorSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="the refused line, cut short")
 
 
-class PartialWriteSerializer(WriteCountsSerializer):
+class WriteRefusedSerializer(serializers.Serializer):
+    """A 400: some lines refused and the others written (every field), or the
+    whole request refused, such as a bad `precision` (`detail` only)."""
+
     detail = serializers.CharField()
-    errors = LineErrorSerializer(many=True, help_text="the first 100 refused lines")
-    errors_total = serializers.IntegerField()
+    written = serializers.IntegerField(required=False, help_text="points newly stored")
+    duplicates = serializers.IntegerField(required=False, help_text="points already stored")
+    series_created = serializers.IntegerField(required=False)
+    errors = LineErrorSerializer(many=True, required=False, help_text="the first 100 refused lines")
+    errors_total = serializers.IntegerField(required=False)
 
 
 class InfluxErrorSerializer(serializers.Serializer):
@@ -92,11 +98,13 @@ def counts_responses(success_status: int) -> dict:
     return {
         success_status: WriteCountsSerializer,
         400: OpenApiResponse(
-            PartialWriteSerializer, description="some lines refused; the others were written"
+            WriteRefusedSerializer,
+            description="some lines refused and the others written, or the whole request refused",
         ),
         401: DetailSerializer,
         403: DetailSerializer,
         413: OpenApiResponse(DetailSerializer, description="body or batch over its limit; nothing written"),
+        415: OpenApiResponse(DetailSerializer, description="a Content-Encoding other than gzip"),
         429: DetailSerializer,
         503: OpenApiResponse(DetailSerializer, description="database unavailable; nothing written, retry"),
     }
@@ -108,14 +116,14 @@ def remote_write_responses() -> dict:
     del responses[200]
     return {
         204: OpenApiResponse(description="all points written"),
-        415: OpenApiResponse(DetailSerializer, description="remote write 2.0 or an unknown encoding"),
         **responses,
+        415: OpenApiResponse(DetailSerializer, description="remote write 2.0 or an unknown encoding"),
     }
 
 
 def influx_responses() -> dict:
     """InfluxDB-shaped answers of the line-protocol endpoint."""
-    codes = {400, 401, 403, 413, 429, 503}
+    codes = {400, 401, 403, 413, 415, 429, 503}
     return {
         204: OpenApiResponse(description="all points written"),
         **{c: InfluxErrorSerializer for c in sorted(codes)},

@@ -18,7 +18,14 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from ingestion.auth import ScopedByMethod
-from ingestion.query_api import ERRORS, TimeCursorPagination, bad_parameter
+from ingestion.query_api import (
+    AUTH_ERRORS,
+    ERRORS,
+    FIELD_ERRORS,
+    TimeCursorPagination,
+    bad_parameter,
+    with_error_responses,
+)
 from ingestion.query_serializers import ErrorSerializer
 from ingestion.time_range import TimeRangeError, parse_time
 from reports import jobs
@@ -34,7 +41,7 @@ LIST_FILTERS = [
     OpenApiParameter("since", str, description="reports whose data ends at or after this (RFC 3339, now-7d)"),
     OpenApiParameter("until", str, description="reports whose data ends before this"),
 ]
-DOWNLOAD = {200: OpenApiResponse(OpenApiTypes.BINARY), 404: ErrorSerializer, 409: ErrorSerializer}
+DOWNLOAD_ERRORS = {404: ErrorSerializer, 409: ErrorSerializer, **AUTH_ERRORS}
 
 
 class NotReady(APIException):
@@ -51,9 +58,9 @@ class NewestFirst(TimeCursorPagination):
 
 @extend_schema_view(
     list=extend_schema(parameters=LIST_FILTERS, responses={200: ReportSerializer(many=True), **ERRORS}),
-    create=extend_schema(responses={202: ReportSerializer, **ERRORS}),
-    retrieve=extend_schema(responses={200: ReportSerializer, 404: ErrorSerializer}),
+    create=extend_schema(responses={202: ReportSerializer, 400: FIELD_ERRORS, **AUTH_ERRORS}),
 )
+@with_error_responses(ReportSerializer)
 class ReportViewSet(
     ScopedByMethod,
     mixins.CreateModelMixin,
@@ -88,13 +95,13 @@ class ReportViewSet(
         )
         return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.STR, description="text/html"), **DOWNLOAD})
+    @extend_schema(responses={(200, "text/html"): OpenApiResponse(OpenApiTypes.STR), **DOWNLOAD_ERRORS})
     @action(detail=True, methods=["get"])
     def html(self, request, pk=None):
         report = self._finished()
         return _download(report.html, "text/html; charset=utf-8", f"report-{report.pk}.html")
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, **DOWNLOAD})
+    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT, **DOWNLOAD_ERRORS})
     @action(detail=True, methods=["get"], url_path="json")
     def json_content(self, request, pk=None):
         report = self._finished()
@@ -105,9 +112,9 @@ class ReportViewSet(
             OpenApiParameter("table", str, description="table name (default: the report's main table)")
         ],
         responses={
-            200: OpenApiResponse(OpenApiTypes.STR, description="text/csv"),
-            **DOWNLOAD,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
             400: ErrorSerializer,
+            **DOWNLOAD_ERRORS,
         },
     )
     @action(detail=True, methods=["get"])

@@ -1,0 +1,170 @@
+"""Schemathesis: requests generated from the OpenAPI schema, sent to the app in-process.
+
+For every operation in /api/schema/, Schemathesis sends boundary and
+invalid values of each parameter and body field, then requests drawn at
+random from the schema, through Django's WSGI application with an admin
+key, so writes and deletes run too. Every answer must be no 5xx and must
+match the schema: a documented status code and content type, and a body
+valid against its schema.
+
+Each operation is one test, on a database of its own (rolled back after)
+that holds a little of everything: series with points, a detector with an
+anomaly and an event, an alert rule with an alert, a channel, a silence, a
+job run and a finished report. Even ids in a generated path are pointed at
+these objects, so requests reach real objects as often as missing ones; a
+delete in one operation's test leaves the others' data alone.
+
+The requests are the same on every run (derandomized). For a longer run
+by hand, set the number of random requests per operation (default 25):
+
+    TSMON_SCHEMATHESIS_EXAMPLES=500 .venv/bin/python -m tsmon.embedded_db run-with -- \\
+        .venv/bin/python -m pytest tsmon/tests/test_schemathesis.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from analytics.models import (
+    Alert,
+    AlertRule,
+    Anomaly,
+    AnomalyEvent,
+    Detector,
+    JobRun,
+    NotificationChannel,
+    Silence,
+)
+from ingestion import partitions, writer
+from ingestion.choices import ApiScope
+from ingestion.models import ApiKey, Series
+from ingestion.writer import write_samples
+from reports import jobs as report_jobs
+from tsmon.testing import make_samples
+
+EXAMPLES = int(os.environ.get("TSMON_SCHEMATHESIS_EXAMPLES", "25"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+# Not tsmon.wsgi: it freezes the garbage collector, for server workers only.
+schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+@schemathesis.serializer("application/x-protobuf")
+def protobuf_body(context, value) -> bytes:
+    """Remote write bodies are bytes (`format: binary`); sent as generated."""
+    return (
+        value.data if hasattr(value, "data") else value if isinstance(value, bytes) else str(value).encode()
+    )
+
+
+@pytest.fixture
+def demo(db) -> dict[str, list[int]]:
+    """The demo data; its ids by the path segment that names their kind."""
+    # The writer caches series ids and partitions; rolled-back tests must not reuse them.
+    writer._resolver.clear()
+    partitions.forget_known()
+    now = timezone.now().replace(second=0, microsecond=0)
+    return build_demo_data(now)
+
+
+def build_demo_data(now: dt.datetime) -> dict[str, list[int]]:
+    start = now - dt.timedelta(hours=6)
+    values = [50.0] * 300 + [97.0] + [50.0] * 59
+    for host in ("web-1", "web-2"):
+        write_samples(make_samples("cpu_usage_percent", {"host": host}, start, len(values), 60, values))
+    series = list(Series.objects.order_by("pk"))
+    detector = Detector.objects.create(name="cpu", selector="cpu_usage_percent")
+    spike = start + dt.timedelta(minutes=300)
+    anomaly = Anomaly.objects.create(
+        detector=detector, series=series[0], ts=spike, score=0.97, value=97.0, expected=50.0, lo=45, hi=55
+    )
+    event = AnomalyEvent.objects.create(
+        detector=detector, series=series[0], start=spike, end=spike, peak_score=0.97, peak_ts=spike
+    )
+    channel = NotificationChannel.objects.create(name="ops", kind="webhook", url="http://127.0.0.1:9/hook")
+    rule = AlertRule.objects.create(
+        name="HighCPU", kind="threshold", selector="cpu_usage_percent", threshold=90
+    )
+    rule.channels.set([channel])
+    alert = Alert.objects.create(
+        rule=rule,
+        series=series[0],
+        state="firing",
+        started_at=spike,
+        fired_at=spike,
+        labels={"host": "web-1"},
+    )
+    silence = Silence.objects.create(matchers='{host="web-2"}', ends_at=now + dt.timedelta(hours=1))
+    run = JobRun.objects.create(job="detect", finished_at=now, outcome="ok")
+    report = report_jobs.request_report("anomaly", now, start=start)
+    report_jobs.process_pending_reports(now)
+    return {
+        "series": [s.pk for s in series],
+        "detectors": [detector.pk],
+        "anomalies": [anomaly.pk],
+        "anomaly-events": [event.pk],
+        "notification-channels": [channel.pk],
+        "alert-rules": [rule.pk],
+        "alerts": [alert.pk],
+        "silences": [silence.pk],
+        "job-runs": [run.pk],
+        "reports": [report.pk],
+    }
+
+
+@pytest.fixture
+def admin_headers(demo):
+    _, key = ApiKey.issue("schemathesis", [ApiScope.ADMIN])
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def in_process_requests():
+    """Keep the test's connection through each request, as Django's test client does:
+    the end of a request would otherwise close it, inside the test's transaction."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def with_real_ids(case, demo: dict[str, list[int]]) -> None:
+    """Point even whole-number ids at objects of the path's kind in the demo
+    data, so requests reach real objects as often as missing ones."""
+    generated = str((case.path_parameters or {}).get("id"))
+    ids = demo.get(case.path.split("/")[3])
+    if ids and generated.isdigit() and int(generated) % 2 == 0:
+        case.path_parameters["id"] = ids[int(generated) // 2 % len(ids)]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    # The demo data is made once per operation and shared by its examples on purpose.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@pytest.mark.django_db
+def test_every_answer_is_no_server_error_and_matches_the_schema(
+    case, demo, admin_headers, in_process_requests
+):
+    with_real_ids(case, demo)
+    case.call_and_validate(headers=admin_headers, checks=CHECKS)
