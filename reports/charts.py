@@ -131,10 +131,12 @@ def _finish(ax, unit: str, title: str, legend: bool = True) -> None:
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    # Units and titles come from users: "$...$" in them is text, not mathtext
+    # (which would draw it as a formula, or fail on an unknown "\command").
     if unit:
-        ax.set_ylabel(unit)
+        ax.set_ylabel(unit, parse_math=False)
     if title:
-        ax.set_title(title, loc="left", fontsize=9)
+        ax.set_title(title, loc="left", fontsize=9, parse_math=False)
     if legend:
         ax.legend(loc="upper left", fontsize=7.5, frameon=False, ncol=3)
     ax.figure.tight_layout(pad=0.4)
