@@ -1,10 +1,12 @@
-"""POST /api/v2/write: InfluxDB v2 compatible line protocol, through a real PostgreSQL."""
+"""POST /api/v2/write: InfluxDB v2 compatible line protocol, through a real PostgreSQL.
+
+Bad input (sizes, encodings, the validation rules) is tested for every path in test_bad_input.py.
+"""
 
 import datetime as dt
 import gzip
 
 import pytest
-from django.test import override_settings
 from rest_framework.test import APIClient
 
 from ingestion.choices import ApiScope
@@ -106,36 +108,6 @@ def test_a_partial_write_stores_the_good_lines_and_names_the_first_bad_one():
     assert [p[2] for p in stored_points()] == [1.0, 3.0]
 
 
-def test_lines_that_are_not_utf8_are_refused_by_number():
-    t0 = recent()
-    body = f"m value=1 {ns(t0)}\n".encode() + b"m,host=\xff value=2\n"
-
-    response = write(client_with_key(), body)
-
-    assert response.status_code == 400
-    assert response.json()["errors"][0] == {"line": 2, "reason": "line is not valid UTF-8", "text": ""}
-    assert len(stored_points()) == 1
-
-
-@pytest.mark.parametrize(
-    ("body", "reason"),
-    [
-        ("m value=nan", "not a finite number"),
-        ("m value=1 1", "older than the retention period"),
-        (f"m value=1 {ns(recent(-60))}", "in the future"),
-        ("m,host=" + "h" * 300 + " value=1", "host name's limit"),
-        ("m," + ",".join(f"k{i}=v" for i in range(31)) + " value=1", "31 labels"),
-        ("m,k=" + "v" * 1025 + " value=1", "over the limit of 1024"),
-    ],
-)
-def test_each_bad_input_rule_answers_400_with_its_reason(body, reason):
-    response = write(client_with_key(), body)
-
-    assert response.status_code == 400
-    assert reason in response.json()["errors"][0]["reason"]
-    assert stored_points() == []
-
-
 def test_bucket_is_required():
     response = write(client_with_key(), "m value=1", bucket=None)
 
@@ -156,41 +128,6 @@ def test_auth_errors_use_influxdbs_shape():
     assert unauthenticated.status_code == 401 and unauthenticated.json()["code"] == "unauthorized"
     assert read_only.status_code == 403 and read_only.json()["code"] == "forbidden"
     assert stored_points() == []
-
-
-def test_a_gzip_bomb_is_refused_with_413():
-    bomb = gzip.compress(b"m value=1\n" * 1_000_000)  # 10 MB that compresses to ~10 kB
-
-    with override_settings(TSMON_MAX_BODY_BYTES=1_000_000):
-        response = write(client_with_key(), bomb, HTTP_CONTENT_ENCODING="gzip")
-
-    assert len(bomb) < 50_000
-    assert response.status_code == 413
-    assert response.json()["code"] == "request too large"
-    assert stored_points() == []
-
-
-@pytest.mark.parametrize(
-    ("body", "headers", "status_code"),
-    [
-        (b"\x1f\x8b\x08garbage", {"HTTP_CONTENT_ENCODING": "gzip"}, 400),
-        (gzip.compress(b"m value=1")[:-8], {"HTTP_CONTENT_ENCODING": "gzip"}, 400),
-        (b"m value=1", {"HTTP_CONTENT_ENCODING": "br"}, 415),
-    ],
-)
-def test_a_body_that_cannot_be_decoded_is_a_4xx(body, headers, status_code):
-    response = write(client_with_key(), body, **headers)
-
-    assert response.status_code == status_code
-    assert response.json()["code"] == "invalid"
-
-
-@override_settings(TSMON_MAX_POINTS_PER_REQUEST=3)
-def test_too_many_points_is_a_413_naming_the_limit():
-    response = write(client_with_key(), "m a=1,b=2\nm c=3,d=4")
-
-    assert response.status_code == 413
-    assert "4 points in one request, over the limit of 3" in response.json()["message"]
 
 
 def test_a_database_failure_is_a_503_in_influxdbs_shape():

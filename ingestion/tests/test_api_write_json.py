@@ -1,4 +1,7 @@
-"""POST /api/v1/write: JSON rows and columns, through a real PostgreSQL."""
+"""POST /api/v1/write: JSON rows and columns, through a real PostgreSQL.
+
+Bad input (sizes, encodings, the validation rules) is tested for every path in test_bad_input.py.
+"""
 
 import datetime as dt
 import json
@@ -122,27 +125,6 @@ def test_an_unknown_precision_is_a_400():
     response = post(client_with_key(), [], precision="h")
 
     assert response.status_code == 400 and "precision" in response.data["detail"]
-
-
-@override_settings(TSMON_MAX_POINTS_PER_REQUEST=2)
-def test_a_batch_over_the_point_limit_is_a_413_naming_the_limit():
-    ts = epoch_s(recent())
-    rows = [{"metric": "m", "ts": ts + i, "value": i} for i in range(3)]
-
-    response = post(client_with_key(), rows)
-
-    assert response.status_code == 413
-    assert "over the limit of 2" in response.data["detail"]
-    assert stored_points() == []
-
-
-@override_settings(TSMON_MAX_BODY_BYTES=100)
-def test_an_oversize_body_is_a_413():
-    rows = [{"metric": "m", "ts": epoch_s(recent()), "value": i} for i in range(10)]
-
-    response = post(client_with_key(), rows)
-
-    assert response.status_code == 413 and "limit of 100 bytes" in response.data["detail"]
 
 
 @override_settings(TSMON_MAX_SERIES_PER_SOURCE=2)

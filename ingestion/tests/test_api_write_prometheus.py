@@ -1,7 +1,9 @@
-"""POST /api/v1/prom/write: Prometheus remote write, through a real PostgreSQL."""
+"""POST /api/v1/prom/write: Prometheus remote write, through a real PostgreSQL.
+
+Bad input (sizes, encodings, the validation rules) is tested for every path in test_bad_input.py.
+"""
 
 import pytest
-from django.test import override_settings
 
 from .parsers.protobuf_encoding import compress, series_message, write_request
 from .write_helpers import client_with_key, fresh_caches, recent, stored_points  # noqa: F401
@@ -80,15 +82,6 @@ def test_remote_write_2_is_refused_with_415():
     )
 
     assert response.status_code == 415
-
-
-def test_a_body_announcing_a_huge_size_is_a_413_before_decompressing():
-    body = compress(write_request([series_message({"__name__": "m"}, [(1.0, 1)] * 200)]))
-
-    with override_settings(TSMON_MAX_BODY_BYTES=len(body) + 10):
-        response = post(client_with_key(), body)
-
-    assert response.status_code == 413
 
 
 def test_it_needs_a_write_key():
