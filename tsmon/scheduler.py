@@ -37,6 +37,7 @@ class Scheduler:
         self.jobs = jobs
         self.clock = clock
         self.stopping = threading.Event()
+        self.failed: list[str] = []  # jobs whose last run failed, in order
 
     def install_signal_handlers(self) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -57,7 +58,10 @@ class Scheduler:
             if self.stopping.is_set():
                 break
             if self.clock() >= job.next_due:
-                self.run_job(job)
+                if self.run_job(job):
+                    self.failed = [name for name in self.failed if name != job.name]
+                elif job.name not in self.failed:
+                    self.failed.append(job.name)
                 job.next_due = self.clock() + job.interval_seconds
                 ran.append(job.name)
         return ran

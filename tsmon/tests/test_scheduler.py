@@ -1,5 +1,9 @@
-import pytest
+from io import StringIO
 
+import pytest
+from django.core.management import CommandError, call_command
+
+from tsmon.schedule import default_jobs
 from tsmon.scheduler import PeriodicJob, Scheduler
 
 
@@ -41,6 +45,7 @@ def test_a_failing_job_does_not_stop_the_others(caplog):
 
     assert scheduler.run_due() == ["broken", "ok"]
     assert len(calls) == 1
+    assert scheduler.failed == ["broken"]
     assert "job broken failed" in caplog.text
 
 
@@ -58,13 +63,26 @@ def test_stop_ends_the_loop_before_the_next_job():
     assert order == ["first"]
 
 
-@pytest.mark.django_db
+# Transactional: the scheduler closes connections between jobs, as it must
+# after a database restart, which a test transaction would not survive.
+@pytest.mark.django_db(transaction=True)
 def test_run_scheduler_once_runs_every_job_and_exits():
-    from io import StringIO
-
-    from django.core.management import call_command
-
     out = StringIO()
     call_command("run_scheduler", "--once", stdout=out)
 
-    assert "maintain_partitions" in out.getvalue()
+    ran = out.getvalue().split(": ", 2)[2].strip().split(", ")
+    assert ran == [job.name for job in default_jobs()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_scheduler_once_exits_with_an_error_naming_the_jobs_that_failed(monkeypatch):
+    def broken(now):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(
+        "analytics.management.commands.run_scheduler.default_jobs",
+        lambda: [PeriodicJob("broken", 60, broken), PeriodicJob("fine", 60, lambda now: None)],
+    )
+
+    with pytest.raises(CommandError, match="failed: broken"):
+        call_command("run_scheduler", "--once", stdout=StringIO())
