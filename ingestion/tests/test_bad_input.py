@@ -166,8 +166,8 @@ def test_a_body_over_the_limit_is_a_413_naming_it_on_every_path(sender):
     assert_nothing_stored()
 
 
-def gzipped_lines(n_lines: int) -> dict[str, tuple]:
-    """Bodies of a million bytes that gzip to a few kilobytes, per gzip-reading path."""
+def repeated_lines(n_lines: int) -> dict[str, tuple[str, str]]:
+    """(url, body of `n_lines` equal lines) for each path that reads gzip."""
     ts = good_point().ts
     return {
         "json": ("/api/v1/write", "[" + ",".join([f'{{"metric":"m","ts":{ts},"value":1}}'] * n_lines) + "]"),
@@ -178,7 +178,7 @@ def gzipped_lines(n_lines: int) -> dict[str, tuple]:
 
 @pytest.mark.parametrize("path", ["json", "line protocol", "csv"])
 def test_a_gzip_bomb_is_a_413_once_the_limit_is_inflated(path):
-    url, text = gzipped_lines(40_000)[path]
+    url, text = repeated_lines(40_000)[path]
     bomb = gzip.compress(text.encode())
 
     with override_settings(TSMON_MAX_BODY_BYTES=100_000):
@@ -221,7 +221,7 @@ BROKEN_GZIP = {
 @pytest.mark.parametrize("body", BROKEN_GZIP, ids=BROKEN_GZIP)
 @pytest.mark.parametrize("path", ["json", "line protocol", "csv"])
 def test_broken_gzip_is_a_400_saying_so(path, body):
-    url = gzipped_lines(1)[path][0]
+    url = repeated_lines(1)[path][0]
     data, reason = BROKEN_GZIP[body]
 
     response = send(client_with_key(), url, data, "text/plain", HTTP_CONTENT_ENCODING="gzip")
