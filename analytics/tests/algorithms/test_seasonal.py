@@ -111,11 +111,11 @@ def irregular_nightly_job() -> tuple[np.ndarray, list[int]]:
 def test_the_gate_falls_back_on_the_day_where_the_autocorrelation_finds_no_period():
     values, spikes = irregular_nightly_job()
     scorer = SeasonalContextScorer().fit_values(values[: 288 * 5], step_ns=300e9)
-    assert scorer.period_ == 0 and scorer.gate_period_ == 288
+    assert scorer.period_ == 0 and scorer.gate_periods_ == [288]
     assert np.all(scorer.score_values(values, 288 * 3) == 0)
     assert scorer.expected_mask(values, 288 * 3)[np.subtract(spikes[-3:], 288 * 5)].all()
     no_gate = SeasonalContextScorer(daily_gate=False).fit_values(values[: 288 * 5], step_ns=300e9)
-    assert no_gate.gate_period_ == 0 and not no_gate.expected_mask(values, 288 * 3).any()
+    assert no_gate.gate_periods_ == [] and not no_gate.expected_mask(values, 288 * 3).any()
 
 
 def test_a_daily_job_a_little_taller_than_before_is_expected_and_a_much_taller_one_is_not():
@@ -135,5 +135,18 @@ def test_a_daily_job_a_little_taller_than_before_is_expected_and_a_much_taller_o
 def test_a_scorer_fitted_before_the_daily_gate_existed_still_masks_by_its_own_period():
     values, spikes = nightly_job()
     scorer = SeasonalContextScorer(daily=True).fit_values(values[: 288 * 5], step_ns=300e9)
-    del scorer.gate_period_, scorer.gate_tolerance, scorer.daily_gate
+    del scorer.gate_periods_, scorer.gate_tolerance, scorer.daily_gate
     assert scorer.expected_mask(values, 288 * 3)[np.subtract(spikes[-3:], 288 * 5)].all()
+
+
+def test_the_gate_knows_a_nightly_job_on_a_series_with_a_shorter_cycle_of_its_own():
+    values, spikes = irregular_nightly_job()
+    values += 2 * np.sin(2 * np.pi * np.arange(values.size) / 6)  # a 30-minute cycle
+    fit = values[: 288 * 5]
+    scorer = SeasonalContextScorer().fit_values(fit, step_ns=300e9)
+    assert scorer.gate_periods_ == [6, 288]
+    jobs = np.subtract(spikes[-3:], 288 * 5)
+    assert scorer.expected_mask(values, 288 * 3)[jobs].all()
+    own_cycle_only = SeasonalContextScorer(daily_gate=False).fit_values(fit, step_ns=300e9)
+    assert own_cycle_only.gate_periods_ == [6]
+    assert not own_cycle_only.expected_mask(values, 288 * 3)[jobs].any()
