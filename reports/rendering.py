@@ -29,8 +29,22 @@ def table_csv(content: dict, name: str) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(table["columns"])
     for row in table["rows"]:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
     return buffer.getvalue()
+
+
+# A text cell starting with one of these is run as a formula by spreadsheets
+# (a label value `=HYPERLINK(...)`, say); a leading quote keeps it text, as
+# OWASP advises. Numbers are written as numbers.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _display(content: dict) -> dict:
