@@ -318,16 +318,19 @@ class StreamingDetector:
         # Detectors pickled before runs were tracked take the default level.
         level = getattr(self, "run_level", 0.25)
         x = np.nan_to_num(score)
+        high = x >= level
+        # The high points, after the last call's run maximum (0: none), which
+        # run 0 continues; runs are numbered by the low points before them.
+        values = np.concatenate([[getattr(self, "run_max_", 0.0)], x[high]])
+        run = np.concatenate([[0], np.cumsum(~high)[high]])
+        # Integer ranks offset by run make one running maximum restart at each
+        # run, exactly (float offsets would round).
+        rank = np.unique(values, return_inverse=True)[1].ravel()
+        key = rank + (values.size + 1) * run
         repeat = np.zeros(x.size, bool)
-        # Only the few high points need the loop; the first run may continue the last call's.
-        best, last = getattr(self, "run_max_", 0.0), -1
-        for i in np.flatnonzero(x >= level):
-            if i != last + 1:
-                best = 0.0
-            repeat[i] = x[i] <= best
-            best, last = max(best, float(x[i])), i
+        repeat[high] = key[1:] <= np.maximum.accumulate(key)[:-1]
         if x.size:
-            self.run_max_ = best if last == x.size - 1 else 0.0
+            self.run_max_ = float(values[run == run[-1]].max()) if high[-1] else 0.0
         return repeat
 
 

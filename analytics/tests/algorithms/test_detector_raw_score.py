@@ -78,3 +78,19 @@ def test_a_detector_pickled_before_runs_were_tracked_still_updates():
     del detector.run_level, detector.run_max_
     restored = pickle.loads(pickle.dumps(detector))
     np.testing.assert_allclose(restored.update(ts[3:], values[3:]).score, [0.45, 0.3 * 0.44, 0.2])
+
+
+def test_the_run_rule_matches_its_point_by_point_statement_in_any_chunks():
+    rng = np.random.default_rng(7)
+    values = np.round(rng.uniform(0, 0.6, 3000), 2)  # many runs and many ties
+    values[rng.random(values.size) < 0.01] = np.nan
+    ts = np.arange(values.size, dtype=np.int64) * 60_000_000_000
+    # No alarms (scores never reach 2), so only the run rule damps.
+    detector = StreamingDetector(scorers=[ValueIsScore()], combine="max", min_train=1, alarm_level=2.0)
+    cuts = np.unique(np.concatenate([[0, values.size], rng.integers(0, values.size, 300)]))
+    score = np.concatenate(
+        [detector.update(ts[a:b], values[a:b]).score for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    )
+    raw = np.where(np.arange(values.size) == 0, 0.0, values)  # the first point comes before any model
+    expected = np.where(repeats_in_runs(raw, 0.25), 0.3 * raw, raw)
+    np.testing.assert_allclose(score, expected, equal_nan=True)
