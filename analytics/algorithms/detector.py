@@ -319,18 +319,20 @@ class StreamingDetector:
         level = getattr(self, "run_level", 0.25)
         x = np.nan_to_num(score)
         high = x >= level
+        if not high.any():
+            self.run_max_ = 0.0 if x.size else getattr(self, "run_max_", 0.0)
+            return np.zeros(x.size, bool)
         # The high points, after the last call's run maximum (0: none), which
         # run 0 continues; runs are numbered by the low points before them.
         values = np.concatenate([[getattr(self, "run_max_", 0.0)], x[high]])
         run = np.concatenate([[0], np.cumsum(~high)[high]])
         # Integer ranks offset by run make one running maximum restart at each
         # run, exactly (float offsets would round).
-        rank = np.unique(values, return_inverse=True)[1].ravel()
+        rank = np.searchsorted(np.sort(values), values)  # equal values, equal ranks
         key = rank + (values.size + 1) * run
         repeat = np.zeros(x.size, bool)
         repeat[high] = key[1:] <= np.maximum.accumulate(key)[:-1]
-        if x.size:
-            self.run_max_ = float(values[run == run[-1]].max()) if high[-1] else 0.0
+        self.run_max_ = float(values[run == run[-1]].max()) if high[-1] else 0.0
         return repeat
 
 
