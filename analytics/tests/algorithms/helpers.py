@@ -5,7 +5,8 @@ import pandas as pd
 
 
 def utc_index(n: int, freq: str = "5min", start: str = "2024-01-01") -> pd.DatetimeIndex:
-    return pd.date_range(start, periods=n, freq=freq, tz="UTC")
+    # Nanoseconds, as the detector's int64 timestamps are (pandas 3 defaults to µs).
+    return pd.date_range(start, periods=n, freq=freq, tz="UTC").as_unit("ns")
 
 
 def tiny_series() -> pd.Series:
