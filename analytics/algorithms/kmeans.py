@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from .calibration import TailCalibrator
@@ -86,7 +89,10 @@ class KMeansWindowScorer(WindowScorerMixin):
         else:
             # One thread: a job parallelises across series; OpenMP threads on a
             # small fit only add start-up cost (and spin on a busy machine).
-            with threadpool_limits(1):
+            # A flat stretch has fewer distinct windows than clusters: KMeans
+            # then warns but its centres (the distinct windows) are right.
+            with threadpool_limits(1), warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
                 self.centers_ = clone(model).fit(scaled).cluster_centers_
         self.calibrator_ = TailCalibrator().fit(self._distance(scaled))
         return self
