@@ -143,3 +143,40 @@ def test_a_detector_pickled_before_timestamps_were_kept_still_updates():
     del detector.ts_buffer_
     restored = pickle.loads(pickle.dumps(detector))
     assert restored.update(ts[1000:], values[1000:]).score.size == ts.size - 1000
+
+
+class FitRecorder(StreamingDetector):
+    def _retrain(self):
+        self.fits = [*getattr(self, "fits", []), self.n_seen_]
+        super()._retrain()
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 500])
+def test_at_ten_seconds_fits_are_spaced_by_time_and_chunking_still_does_not_matter(chunk):
+    _, values, _ = arrays()
+    ts = np.arange(values.size, dtype=np.int64) * 10_000_000_000  # 10 s apart
+    settings = {"min_train": 400, "retrain_every": 150, "train_size": 800, "min_retrain_seconds": 3600}
+    whole = FitRecorder(**settings)
+    scores = whole.update(ts, values).score
+    detector = FitRecorder(**settings)
+    parts = [
+        detector.update(ts[i : i + chunk], values[i : i + chunk]).score for i in range(0, ts.size, chunk)
+    ]
+
+    # The first fit after 400 points, then one at the first point an hour
+    # after the newest point of the last fit (359 points on), not every 150.
+    assert whole.fits == list(range(400, values.size, 359))
+    assert detector.fits == whole.fits
+    np.testing.assert_array_equal(np.concatenate(parts), scores)
+
+
+def test_a_detector_pickled_before_fits_were_timed_keeps_its_cadence_by_count():
+    ts, values, _ = arrays()
+    ts = np.arange(values.size, dtype=np.int64) * 10_000_000_000
+    by_count = small_detector(min_retrain_seconds=0).update(ts, values).score
+    detector = small_detector(min_retrain_seconds=0)  # as old detectors ran
+    detector.update(ts[:1000], values[:1000])
+    for name in ("last_fit_index_", "last_fit_ts_", "min_retrain_seconds"):
+        delattr(detector, name)
+    restored = pickle.loads(pickle.dumps(detector))
+    np.testing.assert_array_equal(restored.update(ts[1000:], values[1000:]).score, by_count[1000:])
