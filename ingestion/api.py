@@ -230,6 +230,10 @@ class InfluxWriteView(WriteView):
     def parse(self, request, now) -> ParseResult:
         if not request.query_params.get("bucket"):
             raise InputError("bucket is required (?bucket=...)")
+        return self.parse_lines(request, now)
+
+    def parse_lines(self, request, now) -> ParseResult:
+        """The body as line protocol in the request's precision (/write of 1.x too)."""
         precision = precision_param(request, "ns")
         text, encoding_errors = self.text(request)
         self.body_text = text  # for quoting refused lines as they were sent

@@ -46,15 +46,20 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Authorization header must be '<Bearer|Token> <key>'.")
-        key = ApiKey.find(header[1].decode(errors="replace"))
-        if key is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
-        _mark_used(key)
-        return KeyUser(key), key
+        return authenticate_key(header[1].decode(errors="replace"))
 
     def authenticate_header(self, request) -> str:
         # Makes DRF answer 401 (not 403) to a request without credentials.
         return 'Bearer realm="tsmon"'
+
+
+def authenticate_key(plaintext: str) -> tuple[KeyUser, ApiKey]:
+    """DRF's (user, auth) for a key sent in any form; 401 if it is unknown or revoked."""
+    key = ApiKey.find(plaintext)
+    if key is None:
+        raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
+    _mark_used(key)
+    return KeyUser(key), key
 
 
 def _mark_used(key: ApiKey) -> None:

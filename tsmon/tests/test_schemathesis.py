@@ -148,7 +148,8 @@ def with_real_ids(case, demo: dict[str, list[int]]) -> None:
     """Point even whole-number ids at objects of the path's kind in the demo
     data, so requests reach real objects as often as missing ones."""
     generated = str((case.path_parameters or {}).get("id"))
-    ids = demo.get(case.path.split("/")[3])
+    parts = case.path.split("/")  # /api/v1/<kind>/{id}; /write has no kind
+    ids = demo.get(parts[3]) if len(parts) > 3 else None
     if ids and generated.isdigit() and int(generated) % 2 == 0:
         case.path_parameters["id"] = ids[int(generated) // 2 % len(ids)]
 

@@ -13,7 +13,7 @@ from ingestion.models import ApiKey
 
 pytestmark = pytest.mark.django_db
 
-WRITE_PATHS = {"/api/v1/write", "/api/v1/write/csv", "/api/v2/write", "/api/v1/prom/write"}
+WRITE_PATHS = {"/api/v1/write", "/api/v1/write/csv", "/api/v2/write", "/api/v1/prom/write", "/write"}
 # Channels hold webhook URLs with tokens and e-mail addresses: admin even to read.
 ADMIN_ONLY = {"/api/v1/notification-channels", "/api/v1/notification-channels/{id}"}
 DENIED = {401, 403}
