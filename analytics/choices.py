@@ -24,3 +24,4 @@ class JobOutcome(models.TextChoices):
     RUNNING = "running", "running"
     OK = "ok", "ok"
     FAILED = "failed", "failed"
+    ABANDONED = "abandoned", "abandoned (its process ended mid-run)"

@@ -7,12 +7,14 @@ import os
 import socket
 import traceback
 
+import psutil
 from django.utils import timezone
 
 from analytics.choices import JobOutcome
 from analytics.models import JobRun
 
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+HOST = socket.gethostname()
+WORKER = f"{HOST}:{os.getpid()}"
 
 
 @contextlib.contextmanager
@@ -36,3 +38,23 @@ def recorded(job: str, **details):
     finally:
         run.finished_at = timezone.now()
         run.save()
+
+
+def close_abandoned_runs() -> int:
+    """Close the open runs of this host's processes that no longer exist; return how many.
+
+    A run whose process was killed (the OOM killer, SIGKILL of a Celery
+    worker) never writes its end; its task runs again elsewhere. Runs of
+    other hosts are left to the same check there (the watch job runs on
+    every host that runs jobs).
+    """
+    closed = 0
+    for run in JobRun.objects.filter(outcome=JobOutcome.RUNNING, worker__startswith=f"{HOST}:"):
+        pid = run.worker.rpartition(":")[2]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            closed += JobRun.objects.filter(pk=run.pk, outcome=JobOutcome.RUNNING).update(
+                outcome=JobOutcome.ABANDONED,
+                finished_at=timezone.now(),
+                error="the process running it ended before the run did (killed?); its task runs again",
+            )
+    return closed

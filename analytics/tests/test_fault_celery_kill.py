@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from analytics.choices import JobOutcome
+from analytics.job_runs import close_abandoned_runs
 from analytics.jobs import run_detectors
 from analytics.models import Anomaly, AnomalyEvent, Detector, DetectorState, JobRun
 from ingestion.writer import write_samples
@@ -90,8 +91,10 @@ def assert_resumed(summary: dict, done_at_kill: int) -> None:
     assert 2 <= done_at_kill < N_SERIES  # the kill came half-way
     assert summary["series"] == N_SERIES and summary["skipped"] == 0
     assert summary["points"] == (N_SERIES - done_at_kill) * N_POINTS
+    # The killed run's record stays open until the watch job sees its process gone.
+    assert close_abandoned_runs() == 1
     outcomes = sorted(JobRun.objects.filter(job="detect").values_list("outcome", flat=True))
-    assert outcomes == [JobOutcome.OK, JobOutcome.RUNNING]  # the killed run's record stays open
+    assert outcomes == [JobOutcome.ABANDONED, JobOutcome.OK]
 
 
 def test_a_task_whose_pool_process_is_killed_runs_again_and_stores_what_an_uninterrupted_run_does(

@@ -2,7 +2,8 @@
 
 `watch_tsmon` (a periodic job, every minute) writes the figures of
 tsmon.monitoring.queries as points of series named `tsmon_*` from the
-source "tsmon", and makes sure the built-in rules exist. The rules are
+source "tsmon", makes sure the built-in rules exist, and closes the job
+runs whose process died mid-run. The rules are
 ordinary alert rules: they fire, notify the channels you attach to them,
 and resolve like any other. Disable one to switch it off (a deleted one
 comes back at the next run); edit its threshold as you like.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from analytics.job_runs import close_abandoned_runs
 from analytics.models.alerts import AlertRule, Operator, RuleKind, Severity
 from ingestion.ingest import to_us
 from ingestion.models import Source
@@ -69,7 +71,11 @@ def watch_tsmon(now: dt.datetime) -> dict:
     samples = health_samples(now)
     source, _ = Source.objects.get_or_create(name=SOURCE_NAME)
     result = write_samples(samples, source=source)
-    return {"points": result.written, "rules_created": len(ensure_self_alert_rules())}
+    return {
+        "points": result.written,
+        "rules_created": len(ensure_self_alert_rules()),
+        "abandoned_runs_closed": close_abandoned_runs(),
+    }
 
 
 def health_samples(now: dt.datetime) -> list[Sample]:
