@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.algorithms.detector import StreamingDetector
+from analytics.algorithms.detector import Detections, StreamingDetector, concat_detections
 
 
 def unique_increasing(ts: np.ndarray) -> np.ndarray:
@@ -36,16 +36,18 @@ def unique_increasing(ts: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(ts - steps) + steps
 
 
+def score_arrays(detector: StreamingDetector, ts: np.ndarray, values: np.ndarray, chunk: int) -> Detections:
+    """Feed ``ts`` (int64 ns) and ``values`` to ``detector`` ``chunk`` points at a time, as a live job does."""
+    parts = [detector.update(ts[i : i + chunk], values[i : i + chunk]) for i in range(0, ts.size, chunk)]
+    return concat_detections(parts)
+
+
 def score_file(path: Path, chunk: int) -> pd.DataFrame:
     """Scores of one ``timestamp,value`` file, fed ``chunk`` points at a time."""
     frame = pd.read_csv(path, dtype={"timestamp": str})
     ts = unique_increasing(pd.DatetimeIndex(pd.to_datetime(frame["timestamp"], utc=True)).as_unit("ns").asi8)
     values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=np.float64)
-    detector = StreamingDetector()
-    scores = [
-        detector.update(ts[i : i + chunk], values[i : i + chunk]).score for i in range(0, ts.size, chunk)
-    ]
-    score = np.concatenate(scores) if scores else np.empty(0)
+    score = score_arrays(StreamingDetector(), ts, values, chunk).score
     # NAB-style files need a number on every row: an unknown value gets 0.
     return pd.DataFrame(
         {"timestamp": frame["timestamp"], "value": frame["value"], "anomaly_score": np.nan_to_num(score)}

@@ -233,7 +233,7 @@ class StreamingDetector:
             stop = start + self._points_to_next_retrain(ts[start:])
             parts.append(self._score_segment(values[start:stop], ts[start:stop]))
             start = stop
-        result = _concat(parts, values.size)
+        result = concat_detections(parts)
         self._apply_events(result)
         if ts.size:
             self.last_ts_ = int(ts[-1])
@@ -373,7 +373,8 @@ class StreamingDetector:
         return repeat
 
 
-def _concat(parts: list[Detections], n: int) -> Detections:
+def concat_detections(parts: list[Detections]) -> Detections:
+    """The detections of consecutive calls as one."""
     if not parts:
         empty = np.empty(0)
         return Detections(empty, empty, empty, empty, np.empty(0, np.int8), np.empty(0, bool))
