@@ -10,6 +10,11 @@ labels, and each scrape also writes ``up`` (1 or 0) and
 ``scrape_duration_seconds`` for the target, so a target that stops
 answering shows as a series that drops to 0 rather than as silence.
 NaN samples (summaries without observations) are skipped, not refused.
+
+The due targets are fetched at the same time (up to SCRAPE_CONCURRENCY), so
+a slow or dead target delays no other by its timeout; the pages are then
+parsed and stored one after another in the calling thread, which owns the
+database connection.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import math
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -34,6 +40,7 @@ from ingestion.samples import Labels, Sample
 logger = logging.getLogger(__name__)
 
 ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1"
+SCRAPE_CONCURRENCY = 16
 
 # When each settings target was last scraped by this process (database
 # targets keep theirs in the row).
@@ -67,9 +74,23 @@ class Target:
     row: ScrapeTarget | None = None
 
 
+@dataclass
+class Fetched:
+    """A target's page (or why there is none) and how long getting it took."""
+
+    text: str | None
+    error: str
+    duration_s: float
+
+
 def scrape_due_targets(now: dt.datetime) -> list[ScrapeReport]:
     """Scrape every enabled target whose interval has passed; return a report each."""
-    return [scrape_target(target, now) for target in due_targets(now)]
+    targets = due_targets(now)
+    if not targets:
+        return []
+    with ThreadPoolExecutor(min(SCRAPE_CONCURRENCY, len(targets)), thread_name_prefix="scrape") as pool:
+        pages = list(pool.map(fetch_target, targets))
+    return [store_scrape(target, page, now) for target, page in zip(targets, pages, strict=True)]
 
 
 def due_targets(now: dt.datetime) -> list[Target]:
@@ -99,18 +120,28 @@ def settings_targets() -> list[tuple[str, str]]:
 
 def scrape_target(target: Target, now: dt.datetime) -> ScrapeReport:
     """Fetch, parse and store one target; record the outcome on its row."""
+    return store_scrape(target, fetch_target(target), now)
+
+
+def fetch_target(target: Target) -> Fetched:
+    """Get one target's page; no database access (runs in a pool thread)."""
     started = time.monotonic()
-    report = ScrapeReport(target.job, target.url, up=False)
+    try:
+        text, error = fetch(target.url), ""
+    except ScrapeError as exc:
+        text, error = None, str(exc)
+        logger.warning("scrape of %s (%s) failed: %s", target.job, target.url, exc)
+    return Fetched(text, error, time.monotonic() - started)
+
+
+def store_scrape(target: Target, page: Fetched, now: dt.datetime) -> ScrapeReport:
+    """Parse and store a fetched page with `up` and the scrape's duration; record the outcome."""
+    report = ScrapeReport(target.job, target.url, up=page.text is not None, error=page.error)
+    report.duration_s = page.duration_s
     target_labels = _target_labels(target)
     parsed = ParseResult([], [])
-    try:
-        text = fetch(target.url)
-        parsed = parse_exposition(text, to_us(now), target_labels)
-        report.up = True
-    except ScrapeError as exc:
-        report.error = str(exc)
-        logger.warning("scrape of %s (%s) failed: %s", target.job, target.url, exc)
-    report.duration_s = time.monotonic() - started
+    if page.text is not None:
+        parsed = parse_exposition(page.text, to_us(now), target_labels)
     samples = [s for s in parsed.samples if not math.isnan(s.value)]
     samples += _health_samples(report, target_labels, to_us(now))
     outcome = ingest(ParseResult(samples, parsed.errors), now)

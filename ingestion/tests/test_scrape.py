@@ -1,6 +1,8 @@
 """Prometheus scraping from a real HTTP server on 127.0.0.1."""
 
 import datetime as dt
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.test import override_settings
@@ -116,3 +118,53 @@ def test_an_oversize_page_is_a_scrape_error():
             (report,) = scrape_due_targets(timezone.now())
 
     assert not report.up and "over the limit of 100 bytes" in report.error
+
+
+class MeetingPoint:
+    """Exporters that answer only once all of them have been asked: scraped
+    one after another, the first would wait for a second request that never
+    comes (and time out); scraped at once, all answer."""
+
+    def __init__(self, n: int):
+        barrier = threading.Barrier(n, timeout=5)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                try:
+                    barrier.wait()
+                    status, page = 200, f"met {self.server.server_address[1]}\n".encode()
+                except threading.BrokenBarrierError:
+                    status, page = 503, b""
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+
+        self.servers = [ThreadingHTTPServer(("127.0.0.1", 0), Handler) for _ in range(n)]
+        self.threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in self.servers]
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return [f"http://127.0.0.1:{s.server_address[1]}" for s in self.servers]
+
+    def __exit__(self, *exc):
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
+
+
+def test_due_targets_are_fetched_at_the_same_time_so_a_slow_one_delays_no_other():
+    with MeetingPoint(3) as urls:
+        for i, url in enumerate(urls):
+            ScrapeTarget.objects.create(name=f"exporter-{i}", url=url)
+
+        reports = scrape_due_targets(timezone.now())
+
+    assert [(r.up, r.error) for r in reports] == [(True, "")] * 3
+    assert sorted(k for k in points_by_metric() if k.startswith("met")) == sorted(
+        f'met{{instance="{url.removeprefix("http://")}",job="exporter-{i}"}}' for i, url in enumerate(urls)
+    )
