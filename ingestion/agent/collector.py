@@ -48,7 +48,7 @@ class Collector:
         self.labels = {"host": hostname or socket.gethostname(), **(labels or {})}
         self._previous: dict[tuple, float] = {}
         self._previous_time: float | None = None
-        self._previous_cpu: dict[str, tuple[float, float]] = {}
+        self._previous_cpu: dict[str, tuple] = {}
 
     def collect(self, now: float | None = None) -> list[Point]:
         """One round of measurements, stamped `now` (seconds since the epoch)."""
@@ -78,12 +78,13 @@ class Collector:
 
     def _cpu(self) -> None:
         per_core = psutil.cpu_times(percpu=True)
-        current = {str(i): _busy_and_total(times) for i, times in enumerate(per_core)}
-        current["total"] = _busy_and_total(psutil.cpu_times())
-        for cpu, (busy, total) in current.items():
+        current = {str(i): times for i, times in enumerate(per_core)}
+        current["total"] = psutil.cpu_times()
+        for cpu, times in current.items():
             before = self._previous_cpu.get(cpu)
-            if before is not None and total > before[1] and busy >= before[0]:
-                self._add("cpu_usage_percent", 100.0 * (busy - before[0]) / (total - before[1]), {"cpu": cpu})
+            share = None if before is None else busy_share(before, times)
+            if share is not None:
+                self._add("cpu_usage_percent", 100.0 * share, {"cpu": cpu})
         self._previous_cpu = current
 
     def _memory(self) -> None:
@@ -133,7 +134,27 @@ class Collector:
         return counters
 
 
-def _busy_and_total(times) -> tuple[float, float]:
-    total = sum(times)
-    idle = times.idle + getattr(times, "iowait", 0.0)
-    return total - idle, total
+# Time counted twice by Linux (guest time is also user or nice time).
+_COUNTED_ELSEWHERE = {"guest", "guest_nice"}
+_IDLE = {"idle", "iowait"}
+
+
+def busy_share(before, after) -> float | None:
+    """The busy share of CPU time between two psutil `cpu_times`, in [0, 1];
+    None if no time passed.
+
+    Each counter's change counts only if it is not negative: on virtual
+    machines steal (and on some kernels iowait) can step backwards, which
+    must neither hide a round nor give a share outside [0, 1].
+    """
+    busy = idle = 0.0
+    for field in after._fields:
+        if field in _COUNTED_ELSEWHERE:
+            continue
+        delta = max(0.0, getattr(after, field) - getattr(before, field))
+        if field in _IDLE:
+            idle += delta
+        else:
+            busy += delta
+    total = busy + idle
+    return busy / total if total > 0 else None

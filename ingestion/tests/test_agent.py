@@ -14,6 +14,7 @@ from django.core.management import call_command
 
 from ingestion.agent import Agent, Collector, Point, Spool, encode_batch
 from ingestion.agent.__main__ import main as agent_main
+from ingestion.agent.collector import busy_share
 from ingestion.management.commands.run_agent import LOCAL_KEY_NAME
 from ingestion.models import ApiKey, Series
 
@@ -218,3 +219,13 @@ def test_it_stops_cleanly_on_sigterm_and_keeps_its_spool(tmp_path):
             process.kill()
     assert "agent stopped; 1 batch(es) left in the spool" in process.stderr.read()
     assert len(list(tmp_path.glob("*.batch"))) == 1
+
+
+def test_the_busy_share_ignores_a_counter_that_steps_back_and_double_counted_guest_time():
+    Times = namedtuple("Times", "user nice system idle iowait irq softirq steal guest guest_nice")
+    before = Times(100, 0, 50, 800, 10, 0, 0, 40, 30, 0)
+    # 30 s busy, 60 s idle; steal stepped back by 5 (a VM quirk); guest is inside user.
+    after = Times(120, 0, 60, 850, 20, 0, 0, 35, 45, 0)
+
+    assert busy_share(before, after) == pytest.approx(30 / 90)
+    assert busy_share(after, after) is None
