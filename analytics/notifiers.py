@@ -13,6 +13,7 @@ import http.client
 import json
 import smtplib
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from django.conf import settings
@@ -63,7 +64,15 @@ class WebhookNotifier(Notifier):
             raise _http_error(exc) from None
         except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets
             reason = getattr(exc, "reason", exc)
-            raise NotifierError(f"could not reach {self.channel.url}: {reason}") from None
+            raise NotifierError(f"could not reach {origin(self.channel.url)}: {reason}") from None
+
+
+def origin(url: str) -> str:
+    """Scheme, host and port of a URL: what an error may show. The path and
+    query of a webhook often hold its token (Slack, PagerDuty), and delivery
+    errors are readable with the read scope."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…"
 
 
 def _http_error(exc: urllib.error.HTTPError) -> NotifierError:

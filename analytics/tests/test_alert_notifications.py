@@ -225,14 +225,18 @@ def test_a_disabled_channel_drops_what_was_queued_for_it(receiver):
 
 
 def test_an_unreachable_receiver_is_a_temporary_failure_with_the_reason():
-    channel = webhook_channel("http://127.0.0.1:9/hook")  # discard port: nothing listens
+    channel = webhook_channel(
+        "http://user:hunter2@127.0.0.1:9/hook/T000/XyZsecret?token=tok3n"
+    )  # nothing listens
     firing_cpu([channel])
 
     dispatch_notifications(NOW)
 
     delivery = Delivery.objects.get()
     assert (delivery.outcome, delivery.http_status) == ("temporary_failure", None)
-    assert delivery.error.startswith("could not reach http://127.0.0.1:9/hook")
+    # Only the origin: the path, query and credentials may be the webhook's token.
+    assert delivery.error.startswith("could not reach http://127.0.0.1:9/…: ")
+    assert not [s for s in ("hunter2", "XyZsecret", "tok3n", "/hook") if s in delivery.error]
     assert channel.notifications.get().processed_at is None
 
 
