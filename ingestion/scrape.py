@@ -118,11 +118,6 @@ def settings_targets() -> list[tuple[str, str]]:
     return targets
 
 
-def scrape_target(target: Target, now: dt.datetime) -> ScrapeReport:
-    """Fetch, parse and store one target; record the outcome on its row."""
-    return store_scrape(target, fetch_target(target), now)
-
-
 def fetch_target(target: Target) -> Fetched:
     """Get one target's page; no database access (runs in a pool thread)."""
     started = time.monotonic()
