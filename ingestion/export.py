@@ -10,6 +10,10 @@ put in a temporary table, and PostgreSQL joins them to the points and writes
 the CSV itself (`COPY ... TO STDOUT`), so neither the server nor this process
 holds more than a buffer of the export at a time.
 
+A source name a spreadsheet would run as a formula (`=HYPERLINK(...)`) is
+exported with a leading quote (`tsmon.spreadsheet`), which import takes off
+again, so the round trip stays exact.
+
 Import validates, then writes. A first pass parses and checks the whole file
 (the same rules as every write path) and keeps only the errors; if there is
 any, nothing is written and the errors are returned with their lines. A second
@@ -39,6 +43,7 @@ from ingestion.samples import LineError, Sample
 from ingestion.selectors import Selector
 from ingestion.validation import US_PER_DAY, validate_samples
 from ingestion.writer import write_samples
+from tsmon.spreadsheet import quote_formula, unquote_formula
 
 MAX_ERRORS_KEPT = 1_000
 # Bounds for an open-ended range: PostgreSQL's timestamptz holds both.
@@ -91,7 +96,9 @@ def export_points(
 def _fill_export_series(cursor, rows: Iterator[tuple]) -> int:
     n_series, batch = 0, []
     for series_id, metric, labels, source in rows:
-        batch.append((series_id, metric, labels_json(labels), source))
+        # Only the source can be text a spreadsheet would run: metric names are
+        # Prometheus names, labels a JSON object, times and values numbers.
+        batch.append((series_id, metric, labels_json(labels), quote_formula(source)))
         n_series += 1
         if len(batch) == 10_000:
             _insert_export_series(cursor, batch)
@@ -180,7 +187,8 @@ def _by_source(samples: list[Sample], sources: dict) -> Iterator[tuple[str, list
     """The samples grouped by the source named for their series."""
     groups: dict[str, list[Sample]] = {}
     for sample in samples:
-        groups.setdefault(sources[(sample.metric, sample.labels)], []).append(sample)
+        source = unquote_formula(sources[(sample.metric, sample.labels)])
+        groups.setdefault(source, []).append(sample)
     yield from groups.items()
 
 

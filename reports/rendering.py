@@ -15,6 +15,7 @@ import math
 from django.template.loader import render_to_string
 
 from reports import charts
+from tsmon.spreadsheet import quote_formula
 
 
 def render_html(content: dict) -> str:
@@ -33,18 +34,8 @@ def table_csv(content: dict, name: str) -> str:
     return buffer.getvalue()
 
 
-# A text cell starting with one of these is run as a formula by spreadsheets
-# (a label value `=HYPERLINK(...)`, say); a leading quote keeps it text, as
-# OWASP advises. Numbers are written as numbers.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _csv_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    return "" if value is None else quote_formula(value)
 
 
 def _display(content: dict) -> dict:

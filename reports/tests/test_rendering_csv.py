@@ -21,6 +21,7 @@ def test_text_that_looks_like_a_formula_stays_text_and_numbers_stay_numbers():
                     ["=1+1", -2, "+cmd"],
                     ["@SUM(A1)", 0.25, "-rm"],
                     ["web-1", 7, "plain"],
+                    ["'=1", 1, "'plain"],
                 ],
             }
         }
@@ -32,4 +33,5 @@ def test_text_that_looks_like_a_formula_stays_text_and_numbers_stay_numbers():
         ["'=1+1", "-2", "'+cmd"],
         ["'@SUM(A1)", "0.25", "'-rm"],
         ["web-1", "7", "plain"],
+        ["''=1", "1", "'plain"],
     ]
