@@ -73,3 +73,12 @@ def _empty_points_after_transactional_tests(request):
 
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE ingestion_point")
+
+
+@pytest.fixture
+def live_gunicorn(transactional_db):
+    """A real gunicorn serving the test database as `make run` does; yields its base URL."""
+    from tsmon.testing_server import serve_test_database
+
+    with serve_test_database() as base_url:
+        yield base_url

@@ -5,8 +5,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from tsmon.chunked_bodies import ChunkedBodies
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsmon.settings")
-application = get_wsgi_application()
+application = ChunkedBodies(get_wsgi_application())
 
 # What exists after start-up (modules, settings, URL patterns, the apps'
 # caches) lives as long as the worker: move it out of the collector's sight,
