@@ -47,8 +47,12 @@ def ensure_admin(data_dir) -> tuple[str, str | None]:
     The password comes from TSMON_ADMIN_PASSWORD, or is generated once and
     kept in the (git-ignored) data folder so that it can be shown again.
     The password is None when the account existed and was not made here.
+    A configured password must pass Django's password validators, as one
+    set in the admin would; if not, tsmon does not start.
     """
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
 
     from tsmon.env import env_secret, env_str
 
@@ -57,6 +61,12 @@ def ensure_admin(data_dir) -> tuple[str, str | None]:
     saved = data_dir / "admin-password"
     password = configured or (saved.read_text().strip() if saved.exists() else None)
     User = get_user_model()
+    if configured is not None:
+        try:
+            validate_password(configured, User(username=username))
+        except ValidationError as exc:
+            reasons = " ".join(exc.messages)
+            raise SystemExit(f"tsmon: TSMON_ADMIN_PASSWORD is refused: {reasons}") from None
     user = User.objects.filter(username=username).first()
     if user is None:
         if password is None:

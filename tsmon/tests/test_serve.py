@@ -24,3 +24,19 @@ def test_an_admin_password_from_the_environment_wins(tmp_path, monkeypatch):
 
     assert password == "correct horse battery"
     assert get_user_model().objects.get(username=username).check_password("correct horse battery")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("admin", "too short"), ("password123", "too common"), ("84736251907", "entirely numeric")],
+)
+def test_a_weak_admin_password_from_the_environment_stops_startup_and_says_why(
+    tmp_path, monkeypatch, password, reason
+):
+    monkeypatch.setenv("TSMON_ADMIN_PASSWORD", password)
+
+    with pytest.raises(SystemExit, match=f"TSMON_ADMIN_PASSWORD is refused: .*{reason}"):
+        ensure_admin(tmp_path)
+
+    assert not get_user_model().objects.exists()
