@@ -28,10 +28,10 @@ from ingestion.query_api import (
 )
 from ingestion.query_serializers import ErrorSerializer
 from ingestion.time_range import TimeRangeError, parse_time
-from reports import jobs
 from reports.choices import ReportKind, ReportStatus
 from reports.models import Report
 from reports.rendering import table_csv
+from reports.request_limits import ReportQueueFull, request_report_within_limits
 from reports.serializers import ReportSerializer
 
 LIST_FILTERS = [
@@ -49,6 +49,15 @@ class NotReady(APIException):
     default_code = "not_ready"
 
 
+class TooManyReports(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "too_many_reports"
+
+    def __init__(self, exc: ReportQueueFull):
+        super().__init__(str(exc))
+        self.wait = exc.retry_after_seconds  # DRF sends it as Retry-After
+
+
 class NewestFirst(TimeCursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 50
@@ -58,7 +67,9 @@ class NewestFirst(TimeCursorPagination):
 
 @extend_schema_view(
     list=extend_schema(parameters=LIST_FILTERS, responses={200: ReportSerializer(many=True), **ERRORS}),
-    create=extend_schema(responses={202: ReportSerializer, 400: FIELD_ERRORS, **AUTH_ERRORS}),
+    create=extend_schema(
+        responses={202: ReportSerializer, 400: FIELD_ERRORS, 429: ErrorSerializer, **AUTH_ERRORS}
+    ),
 )
 @with_error_responses(ReportSerializer)
 class ReportViewSet(
@@ -82,17 +93,19 @@ class ReportViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = jobs.request_report(
-            requested_by=getattr(request.user, "username", ""),
-            **{
-                "kind": serializer.validated_data["kind"],
-                "end": serializer.validated_data["period_end"],
-                "start": serializer.validated_data.get("period_start"),
-                "selector": serializer.validated_data.get("selector", ""),
-                "params": serializer.validated_data.get("params", {}),
-                "title": serializer.validated_data.get("title", ""),
-            },
-        )
+        fields = serializer.validated_data
+        try:
+            report = request_report_within_limits(
+                requested_by=getattr(request.user, "username", ""),
+                kind=fields["kind"],
+                end=fields["period_end"],
+                start=fields.get("period_start"),
+                selector=fields.get("selector", ""),
+                params=fields.get("params", {}),
+                title=fields.get("title", ""),
+            )
+        except ReportQueueFull as exc:
+            raise TooManyReports(exc) from None
         return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "text/html"): OpenApiResponse(OpenApiTypes.STR), **DOWNLOAD_ERRORS})

@@ -12,10 +12,10 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
-from reports import jobs
 from reports.api import filter_reports
 from reports.choices import ReportKind, ReportStatus
 from reports.models import Report
+from reports.request_limits import ReportQueueFull, request_report_within_limits
 from reports.serializers import ReportSerializer
 
 PAGE_SIZE = 50
@@ -56,10 +56,14 @@ def request_report(request):
         )
         return redirect("reports:list")
     fields = serializer.validated_data
-    report = jobs.request_report(
-        fields["kind"], fields["period_end"], None, fields.get("selector", ""), fields.get("params", {}),
-        requested_by=request.user.username,
-    )  # fmt: skip
+    try:
+        report = request_report_within_limits(
+            request.user.username, kind=fields["kind"], end=fields["period_end"],
+            selector=fields.get("selector", ""), params=fields.get("params", {}),
+        )  # fmt: skip
+    except ReportQueueFull as exc:
+        messages.error(request, str(exc))
+        return redirect("reports:list")
     return redirect("reports:detail", pk=report.pk)
 
 

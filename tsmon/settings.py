@@ -97,6 +97,9 @@ try:
     TSMON_CELERY_VISIBILITY_TIMEOUT = env_int("TSMON_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
     # /metrics without a key (for a scraper on a trusted network); else a read key or a session.
     TSMON_METRICS_PUBLIC = env_bool("TSMON_METRICS_PUBLIC", False)
+    # Reports requested through the API or pages that may be pending or running at once.
+    TSMON_MAX_QUEUED_REPORTS = env_int("TSMON_MAX_QUEUED_REPORTS", 20, minimum=1)
+    TSMON_MAX_QUEUED_REPORTS_PER_REQUESTER = env_int("TSMON_MAX_QUEUED_REPORTS_PER_REQUESTER", 3, minimum=1)
 except ConfigError as exc:
     raise ImproperlyConfigured(f"tsmon configuration: {exc}") from None
 
