@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from ingestion.models import ApiKey, ScrapeTarget, Series, Source
+from ingestion.series_deletion import delete_series
 
 
 @admin.register(Source)
@@ -16,6 +17,14 @@ class SeriesAdmin(admin.ModelAdmin):
     search_fields = ["key"]
     list_select_related = ["source"]
     readonly_fields = ["key", "metric", "labels", "first_ts", "last_ts", "created_at"]
+
+    # The admin's own delete would leave the points behind (they have no
+    # foreign key): delete through the one path that takes them too.
+    def delete_model(self, request, obj):
+        delete_series([obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        delete_series(queryset.values_list("pk", flat=True))
 
 
 @admin.register(ApiKey)

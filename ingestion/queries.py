@@ -169,10 +169,3 @@ def _series_filter_sql(queryset: QuerySet | None) -> tuple[str, list]:
         return "", []
     sql, params = queryset.values("id").query.sql_with_params()
     return f"WHERE id IN ({sql})", list(params)
-
-
-def delete_points(series_id: int) -> int:
-    """Delete every point of one series (before deleting the series itself)."""
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM ingestion_point WHERE series_id = %s", [series_id])
-        return cursor.rowcount

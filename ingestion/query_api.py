@@ -13,7 +13,6 @@ import math
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -48,6 +47,7 @@ from ingestion.query_serializers import (
 )
 from ingestion.renderers import PointsCSVRenderer
 from ingestion.selectors import SelectorError, parse_selector
+from ingestion.series_deletion import delete_series
 from ingestion.time_range import TimeRangeError, parse_duration, parse_range
 
 DEFAULT_SPAN = dt.timedelta(hours=24)
@@ -223,10 +223,8 @@ class SeriesViewSet(
         series.point_count, series.first_ts, series.last_ts = queries.point_stats(series.pk)
         return Response(SeriesDetailSerializer(series).data)
 
-    @transaction.atomic
     def perform_destroy(self, instance):
-        queries.delete_points(instance.pk)
-        instance.delete()
+        delete_series([instance.pk])
 
 
 class LabelNamesView(APIView):

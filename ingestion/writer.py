@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from ingestion import partitions
 from ingestion.samples import LineError, Sample
 from ingestion.series_cache import SeriesResolver
+from ingestion.series_deletion import HOLD_AGAINST_DELETION_SQL
 
 __all__ = ["WriteResult", "copy_payload", "write_samples"]
 
@@ -184,9 +185,12 @@ def _touch_series(series_ids: np.ndarray, ts_us: np.ndarray) -> None:
 
 
 def _stored_spans(ids: np.ndarray) -> dict[int, tuple[int | None, int | None]]:
+    """The spans of the series that exist, read under the lock that keeps
+    them from being deleted before this transaction commits."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            HOLD_AGAINST_DELETION_SQL
+            + """;
             SELECT id, (extract(epoch FROM first_ts) * 1e6)::bigint, (extract(epoch FROM last_ts) * 1e6)::bigint
             FROM ingestion_series WHERE id = ANY(%s)
             """,
