@@ -85,8 +85,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(scratch_url: str, workers: int, threads: int, **env_overrides: str):
-    """Serve tsmon on a free loopback port as `make run` does; yield (port, process)."""
+def gunicorn(scratch_url: str, workers: int, threads: int, *, gunicorn_args=(), **env_overrides: str):
+    """Serve tsmon on a free loopback port as `make run` does; yield (port, process).
+
+    The command line is `make run`'s own (tsmon.serve.web_command), so what
+    the benches and the tests measure is what users run. `gunicorn_args`
+    go after it (the last of a repeated option wins), for a bench that
+    compares, e.g., `--worker-class gthread`.
+    """
+    from tsmon.serve import web_command
+
     port = free_port()
     env = {
         **os.environ,
@@ -95,8 +103,7 @@ def gunicorn(scratch_url: str, workers: int, threads: int, **env_overrides: str)
         "DEBUG": "false",
         **env_overrides,
     }
-    command = [sys.executable, "-m", "gunicorn", "tsmon.wsgi:application", "-b", f"127.0.0.1:{port}"]
-    command += ["-w", str(workers), "--threads", str(threads), "--log-level", "warning", "--timeout", "120"]
+    command = [*web_command("127.0.0.1", port, workers, threads), "--log-level", "warning", *gunicorn_args]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 60

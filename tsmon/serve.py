@@ -103,12 +103,7 @@ def start_children(host: str, port: str) -> list[subprocess.Popen]:
     from django.conf import settings
 
     python = sys.executable
-    workers = os.environ.get("TSMON_WEB_WORKERS", "2")
-    web = [
-        python, "-m", "gunicorn", "tsmon.wsgi",
-        "--bind", f"{host}:{port}", "--workers", workers, "--threads", "4",
-        "--timeout", "60", "--graceful-timeout", "10",
-    ]  # fmt: skip
+    web = web_command(host, port, int(os.environ.get("TSMON_WEB_WORKERS", "2")))
     if settings.CELERY_BROKER_URL:
         beat_schedule = str(settings.DATA_DIR / "celerybeat-schedule")
         jobs = [
@@ -119,6 +114,22 @@ def start_children(host: str, port: str) -> list[subprocess.Popen]:
         jobs = [[python, "manage.py", "run_scheduler"]]
     agent = [python, "manage.py", "run_agent", "--url", f"http://{host}:{port}"]
     return [subprocess.Popen(command) for command in (web, *jobs, agent)]
+
+
+def web_command(host: str, port: int | str, workers: int, threads: int = 4) -> list[str]:
+    """The gunicorn command line of the web server: `make run`'s, the benches' and the tests'.
+
+    tsmon's own worker class (tsmon.web_worker): connections are greenlets,
+    so slow clients cannot take every worker, and Django runs in `threads`
+    threads per worker, each with its database connection (PostgreSQL sees
+    at most workers x threads from the web server).
+    """
+    return [
+        sys.executable, "-m", "gunicorn", "tsmon.wsgi:application",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--worker-class", "tsmon.web_worker.TsmonWorker",
+        "--timeout", "60", "--graceful-timeout", "10",
+    ]  # fmt: skip
 
 
 def print_banner(host: str, port: str, username: str, password: str | None) -> None:

@@ -97,6 +97,12 @@ try:
     TSMON_CELERY_VISIBILITY_TIMEOUT = env_int("TSMON_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
     # /metrics without a key (for a scraper on a trusted network); else a read key or a session.
     TSMON_METRICS_PUBLIC = env_bool("TSMON_METRICS_PUBLIC", False)
+    # The web server (tsmon.web_worker): seconds a client may take to send a
+    # request's headers (a kept-alive connection's wait for its next request
+    # included) and its body, and connections one worker process holds at once.
+    TSMON_HEADER_TIMEOUT_SECONDS = env_int("TSMON_HEADER_TIMEOUT_SECONDS", 10, minimum=1)
+    TSMON_BODY_TIMEOUT_SECONDS = env_int("TSMON_BODY_TIMEOUT_SECONDS", 60, minimum=1)
+    TSMON_WEB_CONNECTIONS = env_int("TSMON_WEB_CONNECTIONS", 1000, minimum=1)
     # Reports requested through the API or pages that may be pending or running at once.
     TSMON_MAX_QUEUED_REPORTS = env_int("TSMON_MAX_QUEUED_REPORTS", 20, minimum=1)
     TSMON_MAX_QUEUED_REPORTS_PER_REQUESTER = env_int("TSMON_MAX_QUEUED_REPORTS_PER_REQUESTER", 3, minimum=1)

@@ -40,3 +40,12 @@ def test_a_weak_admin_password_from_the_environment_stops_startup_and_says_why(
         ensure_admin(tmp_path)
 
     assert not get_user_model().objects.exists()
+
+
+def test_make_run_serves_with_the_worker_that_slow_clients_cannot_exhaust():
+    # bench.harness.gunicorn (the benches, tests/test_slow_clients.py) runs this same command.
+    from tsmon.serve import web_command
+
+    command = web_command("127.0.0.1", 8000, workers=2)
+
+    assert command[command.index("--worker-class") + 1] == "tsmon.web_worker.TsmonWorker"
