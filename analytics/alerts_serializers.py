@@ -22,6 +22,7 @@ from analytics.models.alerts import (
     Silence,
 )
 from ingestion.query_serializers import validated_selector
+from tsmon import outbound
 
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _NEEDS_THRESHOLD = (RuleKind.THRESHOLD, RuleKind.ANOMALY_THRESHOLD, RuleKind.FORECAST)
@@ -60,6 +61,14 @@ class NotificationChannelSerializer(serializers.ModelSerializer):
                 "help_text": "Set by tsmon when sending fails permanently; clear it to re-enable."
             }
         }
+
+    def validate_url(self, url: str) -> str:
+        if url:
+            try:
+                outbound.check_url(url)
+            except outbound.OutboundRefused as exc:
+                raise serializers.ValidationError(str(exc)) from None
+        return url
 
     def validate_addresses(self, addresses: list[str]) -> list[str]:
         for address in addresses:

@@ -3,17 +3,17 @@
 Each notifier subclasses `Notifier` and implements `notify(notification)`.
 A failure raises `NotifierError(message, permanent=…)`: temporary failures
 (timeouts, refused connections, 5xx, 429) are retried with back-off by
-`analytics.alert_jobs`; permanent ones (other 4xx, malformed addresses)
-disable the channel with the reason.
+`analytics.alert_jobs`; permanent ones (other 4xx, malformed addresses, destinations
+`tsmon.outbound` refuses) disable the channel with the reason.
 """
 
 from __future__ import annotations
 
+import http
 import http.client
 import json
 import smtplib
 import urllib.error
-import urllib.parse
 import urllib.request
 
 from django.conf import settings
@@ -22,9 +22,9 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 
 from analytics.models.alerts import ChannelKind, Notification, NotificationChannel
+from tsmon import outbound
 
 WEBHOOK_TIMEOUT_SECONDS = 10
-_ERROR_BODY_CHARS = 500
 
 
 class NotifierError(Exception):
@@ -48,7 +48,14 @@ class Notifier:
 
 
 class WebhookNotifier(Notifier):
-    """POSTs the Alertmanager webhook JSON (version 4), so existing receivers work."""
+    """POSTs the Alertmanager webhook JSON (version 4), so existing receivers work.
+
+    Only to the destinations `tsmon.outbound` allows, checked again on every
+    connection. Errors name the receiver's origin, never its path or query
+    (which often hold its token), and keep no word of its answer: a receiver
+    may echo the URL it was called on (`Cannot POST /hook/SECRET`), and
+    delivery errors are readable with the read scope.
+    """
 
     def notify(self, notification: Notification) -> int | None:
         request = urllib.request.Request(
@@ -57,29 +64,31 @@ class WebhookNotifier(Notifier):
             headers={"Content-Type": "application/json", "User-Agent": "tsmon-alerts"},
             method="POST",
         )
+        where = outbound.origin(self.channel.url)
         try:
-            with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+            with outbound.open_url(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
                 return response.status
         except urllib.error.HTTPError as exc:
-            raise _http_error(exc) from None
-        except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets
+            exc.close()
+            raise _http_error(exc.code, where) from None
+        except outbound.OutboundRefused as exc:
+            raise NotifierError(f"not sent to {where}: {exc}", permanent=True) from None
+        except OSError as exc:  # URLError, timeouts, resets
             reason = getattr(exc, "reason", exc)
-            raise NotifierError(f"could not reach {origin(self.channel.url)}: {reason}") from None
+            raise NotifierError(f"could not reach {where}: {reason}") from None
+        except http.client.HTTPException as exc:  # its text may quote the URL
+            raise NotifierError(f"could not reach {where}: {type(exc).__name__}") from None
 
 
-def origin(url: str) -> str:
-    """Scheme, host and port of a URL: what an error may show. The path and
-    query of a webhook often hold its token (Slack, PagerDuty), and delivery
-    errors are readable with the read scope."""
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…"
-
-
-def _http_error(exc: urllib.error.HTTPError) -> NotifierError:
-    body = exc.read(_ERROR_BODY_CHARS).decode(errors="replace")
+def _http_error(code: int, where: str) -> NotifierError:
+    # The standard phrase, not the receiver's: its own may quote the URL too.
+    try:
+        phrase = f" {http.HTTPStatus(code).phrase}"
+    except ValueError:
+        phrase = ""
     # 429 and 5xx pass; any other 4xx repeats itself until someone fixes the channel.
-    permanent = 400 <= exc.code < 500 and exc.code != 429
-    return NotifierError(f"HTTP {exc.code}: {body}".strip(), permanent=permanent, http_status=exc.code)
+    permanent = 400 <= code < 500 and code != 429
+    return NotifierError(f"HTTP {code}{phrase} from {where}", permanent=permanent, http_status=code)
 
 
 class EmailNotifier(Notifier):

@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 
+from ingestion import scrape
 from ingestion.models import ApiKey, ScrapeTarget, Series, Source
 from ingestion.series_deletion import delete_series
+from tsmon import outbound
 
 
 @admin.register(Source)
@@ -52,7 +55,29 @@ class ApiKeyAdmin(admin.ModelAdmin):
         self.message_user(request, f"Revoked {n} keys.")
 
 
+class ScrapeTargetForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = ScrapeTarget
+        fields = "__all__"
+
+    def clean_url(self) -> str:
+        """The URL, if `tsmon.outbound` lets tsmon scrape it (checked again at every scrape)."""
+        url = self.cleaned_data["url"]
+        try:
+            outbound.check_url(url)
+        except outbound.OutboundRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return url
+
+
 @admin.register(ScrapeTarget)
 class ScrapeTargetAdmin(admin.ModelAdmin):
-    list_display = ["name", "url", "interval_seconds", "enabled", "last_scrape_at", "last_error"]
+    form = ScrapeTargetForm
+    list_display = ["name", "shown_url", "interval_seconds", "enabled", "last_scrape_at", "last_error"]
     list_filter = ["enabled"]
+
+    @admin.display(description="URL")
+    def shown_url(self, target: ScrapeTarget) -> str:
+        return scrape.shown_url(target.url)  # no password in the list

@@ -11,6 +11,13 @@ labels, and each scrape also writes ``up`` (1 or 0) and
 answering shows as a series that drops to 0 rather than as silence.
 NaN samples (summaries without observations) are skipped, not refused.
 
+A target that needs credentials gets them as Prometheus would send them:
+`http://user:password@host/metrics` is sent as Basic authentication, and a
+file named after the job in TSMON_SCRAPE_TOKENS_DIR holds a bearer token
+(as Prometheus's `authorization.credentials_file`). Neither is ever logged
+nor stored: logs and reports show the URL without userinfo or query.
+Targets are reached only where `tsmon.outbound` allows.
+
 The due targets are fetched at the same time (up to SCRAPE_CONCURRENCY), so
 a slow or dead target delays no other by its timeout; the pages are then
 parsed and stored one after another in the calling thread, which owns the
@@ -19,15 +26,19 @@ database connection.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import http.client
 import logging
 import math
+import re
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.conf import settings
 
@@ -36,11 +47,13 @@ from ingestion.models import ScrapeTarget
 from ingestion.parsers import ParseResult, parse_exposition
 from ingestion.parsers.result import shorten
 from ingestion.samples import Labels, Sample
+from tsmon import outbound
 
 logger = logging.getLogger(__name__)
 
 ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1"
 SCRAPE_CONCURRENCY = 16
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 # When each settings target was last scraped by this process (database
 # targets keep theirs in the row).
@@ -122,16 +135,17 @@ def fetch_target(target: Target) -> Fetched:
     """Get one target's page; no database access (runs in a pool thread)."""
     started = time.monotonic()
     try:
-        text, error = fetch(target.url), ""
+        text, error = fetch(target.url, headers=authorization(target)), ""
     except ScrapeError as exc:
         text, error = None, str(exc)
-        logger.warning("scrape of %s (%s) failed: %s", target.job, target.url, exc)
+        logger.warning("scrape of %s (%s) failed: %s", target.job, shown_url(target.url), exc)
     return Fetched(text, error, time.monotonic() - started)
 
 
 def store_scrape(target: Target, page: Fetched, now: dt.datetime) -> ScrapeReport:
     """Parse and store a fetched page with `up` and the scrape's duration; record the outcome."""
-    report = ScrapeReport(target.job, target.url, up=page.text is not None, error=page.error)
+    shown = shown_url(target.url)
+    report = ScrapeReport(target.job, shown, up=page.text is not None, error=page.error)
     report.duration_s = page.duration_s
     target_labels = _target_labels(target)
     parsed = ParseResult([], [])
@@ -152,25 +166,73 @@ def store_scrape(target: Target, page: Fetched, now: dt.datetime) -> ScrapeRepor
     return report
 
 
-def fetch(url: str, timeout: float | None = None) -> str:
-    """GET an exposition page, bounded in size and time."""
+def fetch(url: str, timeout: float | None = None, headers: dict | None = None) -> str:
+    """GET an exposition page, bounded in size and time, where `tsmon.outbound` allows.
+
+    Errors never quote the page nor the URL's userinfo: they are stored on
+    the target and logged."""
     timeout = timeout or settings.TSMON_SCRAPE_TIMEOUT_SECONDS
     limit = max_body_bytes()
-    request = urllib.request.Request(url, headers={"Accept": ACCEPT, "User-Agent": "tsmon-scraper"})
+    headers = {"Accept": ACCEPT, "User-Agent": "tsmon-scraper", **(headers or {})}
+    request = urllib.request.Request(without_userinfo(url), headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with outbound.open_url(request, timeout=timeout) as response:
             body = response.read(limit + 1)
             charset = response.headers.get_content_charset() or "utf-8"
     except urllib.error.HTTPError as exc:
+        exc.close()
         raise ScrapeError(f"HTTP {exc.code}") from None
+    except outbound.OutboundRefused as exc:
+        raise ScrapeError(f"not scraped: {exc}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise ScrapeError(str(getattr(exc, "reason", exc))) from None
+    except http.client.HTTPException as exc:  # its text may quote the URL
+        raise ScrapeError(type(exc).__name__) from None
     if len(body) > limit:
         raise ScrapeError(f"page is over the limit of {limit} bytes")
     try:
         return body.decode(charset)
     except (LookupError, UnicodeDecodeError) as exc:
         raise ScrapeError(f"page is not valid {charset}: {exc}") from None
+
+
+def authorization(target: Target) -> dict[str, str]:
+    """The Authorization header for a target: Basic from the URL's userinfo, or
+    Bearer from the job's file in TSMON_SCRAPE_TOKENS_DIR (read at every
+    scrape, so a rotated token is used at once); none if neither is given."""
+    parts = urlsplit(target.url)
+    token = _bearer_token(target.job)
+    if parts.username is not None and token is not None:
+        raise ScrapeError("the URL has a user name and TSMON_SCRAPE_TOKENS_DIR a token: give one of them")
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        return {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+    return {"Authorization": f"Bearer {token}"} if token is not None else {}
+
+
+def _bearer_token(job: str) -> str | None:
+    folder = settings.TSMON_SCRAPE_TOKENS_DIR
+    # A job name is a file name here, never a path.
+    if not folder or not _FILE_NAME.fullmatch(job):
+        return None
+    try:
+        return (Path(folder) / job).read_text().strip() or None
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ScrapeError(f"cannot read the token file of job {job}: {exc.strerror}") from None
+
+
+def without_userinfo(url: str) -> str:
+    """`url` without `user:password@`: the credentials go in a header instead."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def shown_url(url: str) -> str:
+    """`url` as logs and reports show it: no userinfo, no query (either may hold a secret)."""
+    parts = urlsplit(without_userinfo(url))
+    return urlunsplit(parts._replace(query="…" if parts.query else "", fragment=""))
 
 
 def _target_labels(target: Target) -> Labels:

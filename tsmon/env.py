@@ -7,6 +7,7 @@ what was expected, instead of surfacing later as a confusing failure.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -62,6 +63,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Return a comma-separated list of IP networks (`10.0.0.0/8`, `::1/128`, `127.0.0.1`)."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item))
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {item!r} is not an IP network ({exc})") from None
+    return networks
 
 
 def env_secret(name: str) -> str | None:

@@ -13,7 +13,16 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from tsmon import embedded_db
-from tsmon.env import ConfigError, env_bool, env_int, env_list, env_secret, env_str, parse_database_url
+from tsmon.env import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_secret,
+    env_str,
+    parse_database_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = embedded_db.data_dir()
@@ -59,6 +68,8 @@ try:
     TSMON_RETENTION_DAYS = env_int("TSMON_RETENTION_DAYS", 30, minimum=1)
     TSMON_PARTITIONS_AHEAD_DAYS = env_int("TSMON_PARTITIONS_AHEAD_DAYS", 3, minimum=1)
     TSMON_MAX_SERIES_PER_SOURCE = env_int("TSMON_MAX_SERIES_PER_SOURCE", 10_000, minimum=1)
+    TSMON_MAX_SERIES_PER_KEY = env_int("TSMON_MAX_SERIES_PER_KEY", 100_000, minimum=1)
+    TSMON_MAX_SERIES = env_int("TSMON_MAX_SERIES", 1_000_000, minimum=1)
     TSMON_DEMO_SEED = env_int("TSMON_DEMO_SEED", 42)
     TSMON_JOB_SHARDS = env_int("TSMON_JOB_SHARDS", 8, minimum=1)
     # Write limits: bad or oversized input gets a 4xx naming the limit.
@@ -69,10 +80,22 @@ try:
     # Requests per key (or user, or address) and period: "6000/min", "100/s".
     TSMON_THROTTLE_WRITE = env_str("TSMON_THROTTLE_WRITE", "6000/min")
     TSMON_THROTTLE_READ = env_str("TSMON_THROTTLE_READ", "1200/min")
+    # Read limits: points one query answer may hold (series x buckets); more is a 400 naming it.
+    TSMON_MAX_QUERY_POINTS = env_int("TSMON_MAX_QUERY_POINTS", 500_000, minimum=1000)
+    # Seconds one SQL statement may run, per kind of work (0: no limit); past it, a 503 naming
+    # the limit (tsmon.statement_timeouts).
+    TSMON_STATEMENT_TIMEOUT_API_SECONDS = env_int("TSMON_STATEMENT_TIMEOUT_API_SECONDS", 30, minimum=0)
+    TSMON_STATEMENT_TIMEOUT_PAGES_SECONDS = env_int("TSMON_STATEMENT_TIMEOUT_PAGES_SECONDS", 30, minimum=0)
+    TSMON_STATEMENT_TIMEOUT_WRITES_SECONDS = env_int("TSMON_STATEMENT_TIMEOUT_WRITES_SECONDS", 60, minimum=0)
+    TSMON_STATEMENT_TIMEOUT_JOBS_SECONDS = env_int("TSMON_STATEMENT_TIMEOUT_JOBS_SECONDS", 300, minimum=0)
     # Prometheus targets pulled by the scheduler: "job=http://host:9100/metrics,...".
     TSMON_SCRAPE_TARGETS = env_list("TSMON_SCRAPE_TARGETS", [])
     TSMON_SCRAPE_INTERVAL_SECONDS = env_int("TSMON_SCRAPE_INTERVAL_SECONDS", 60, minimum=1)
     TSMON_SCRAPE_TIMEOUT_SECONDS = env_int("TSMON_SCRAPE_TIMEOUT_SECONDS", 10, minimum=1)
+    # Bearer tokens for scrape targets: the file named after the target's job holds its token.
+    TSMON_SCRAPE_TOKENS_DIR = env_str("TSMON_SCRAPE_TOKENS_DIR")
+    # Non-public networks webhooks and scrapes may reach (tsmon.outbound): "127.0.0.1/32,10.0.0.0/8".
+    TSMON_OUTBOUND_ALLOWED_NETWORKS = env_networks("TSMON_OUTBOUND_ALLOWED_NETWORKS", [])
     # The agent `make run` (manage.py run_agent) runs for this host.
     TSMON_AGENT_URL = env_str("TSMON_AGENT_URL", "http://127.0.0.1:8000")
     TSMON_AGENT_TOKEN = env_secret("TSMON_AGENT_TOKEN")
@@ -140,10 +163,12 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "ingestion.query_params.NulParameterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tsmon.middleware.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "tsmon.urls"
@@ -216,7 +241,7 @@ REST_FRAMEWORK = {
         "read": TSMON_THROTTLE_READ,
         "admin": TSMON_THROTTLE_WRITE,
     },
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "ingestion.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
 

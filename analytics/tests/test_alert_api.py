@@ -259,7 +259,8 @@ def test_only_open_alerts_can_be_acknowledged_and_only_with_admin_scope(admin, r
     assert alert.acknowledged_at is None
 
 
-def test_deliveries_are_listed_with_their_outcome(reader, django_assert_num_queries):
+def test_deliveries_are_listed_with_their_outcome(reader, django_assert_num_queries, settings):
+    settings.TSMON_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # where nothing listens
     channel = webhook_channel("http://127.0.0.1:9/hook", name="dead-hook")
     for host in ("web-1", "web-2", "web-3"):
         store([95.0], labels={"host": host})

@@ -34,6 +34,12 @@ def forget_settings_targets():
     yield
 
 
+@pytest.fixture(autouse=True)
+def local_targets_allowed(settings):
+    # The exporters are real servers on 127.0.0.1, which tsmon.outbound refuses by default.
+    settings.TSMON_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+
+
 def points_by_metric():
     return {key: value for key, _, value in stored_points()}
 
