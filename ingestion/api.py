@@ -34,6 +34,7 @@ from ingestion.auth import requester_source
 from ingestion.bodies import BadBody, BodyTooLarge, decode_utf8, read_body
 from ingestion.choices import ApiScope
 from ingestion.ingest import IngestOutcome, TooManyPoints, ingest, max_body_bytes, to_us
+from ingestion.models import ApiKey
 from ingestion.parsers import (
     PRECISIONS,
     ParseResult,
@@ -81,7 +82,7 @@ class WriteView(APIView):
         now = timezone.now()
         try:
             parsed = self.parse(request, now)
-            outcome = ingest(parsed, now, source=requester_source(request))
+            outcome = ingest(parsed, now, source=requester_source(request), key=_api_key(request))
         except (BodyTooLarge, TooManyPoints) as exc:
             return self.failure(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "request too large", str(exc))
         except BadBody as exc:
@@ -144,6 +145,11 @@ class WriteView(APIView):
         """The body as text, and an error for each line that is not UTF-8."""
         text, bad_lines = decode_utf8(self.body(request))
         return text, [LineError(line, "line is not valid UTF-8") for line in bad_lines]
+
+
+def _api_key(request) -> ApiKey | None:
+    """The key that authenticated the request (a logged-in user's upload has none)."""
+    return request.auth if isinstance(request.auth, ApiKey) else None
 
 
 def precision_param(request, default: str) -> str:

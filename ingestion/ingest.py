@@ -42,12 +42,12 @@ class IngestOutcome(NamedTuple):
     errors: list[LineError]
 
 
-def ingest(parsed: ParseResult, now: dt.datetime, source=None) -> IngestOutcome:
+def ingest(parsed: ParseResult, now: dt.datetime, source=None, key=None) -> IngestOutcome:
     """Validate parsed samples and write the valid ones in one transaction.
 
     Raises TooManyPoints before writing anything when the request is over
-    the point limit; lines refused by the writer (new series past their
-    source's limit) join the errors; database errors propagate with nothing
+    the point limit; lines refused by the writer (new series past a series
+    limit; `key` is the ApiKey writing, if any) join the errors; database errors propagate with nothing
     written.
     """
     limit = max_points_per_request()
@@ -56,7 +56,7 @@ def ingest(parsed: ParseResult, now: dt.datetime, source=None) -> IngestOutcome:
         raise TooManyPoints(len(parsed.samples), limit)
     checked = validate_samples(parsed.samples, to_us(now), limits_from_settings())
     try:
-        result = write_samples(checked.samples, source=source)
+        result = write_samples(checked.samples, source=source, key=key)
     except (DatabaseError, psycopg2.Error):
         count_points(parse=len(parsed.errors), db_unavailable=len(parsed.samples))
         raise

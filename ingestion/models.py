@@ -45,6 +45,15 @@ class Series(models.Model):
     # A capacity limit (e.g. 100 for disk used percent) makes forecasts
     # report when it will be reached.
     capacity = models.FloatField(null=True, blank=True)
+    # The API key whose write created the series: TSMON_MAX_SERIES_PER_KEY counts these.
+    created_by_key = models.ForeignKey(
+        "ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="series_created",
+        editable=False,
+    )
     first_ts = models.DateTimeField(null=True, blank=True)
     # Kept by the writer to within a minute (moving it on every batch cost
     # more than the batch's COPY); the points table has the exact time.

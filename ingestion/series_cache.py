@@ -10,18 +10,16 @@ row and neither fails.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
-from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
 
 from ingestion.choices import SeriesKind
 from ingestion.models import Series, Source
 from ingestion.samples import Labels, Sample
+from ingestion.series_limits import refused_new_series
 
 SeriesIdentity = tuple[str, Labels]
 
@@ -45,13 +43,16 @@ class SeriesResolver:
     def clear(self) -> None:
         self._ids.clear()
 
-    def resolve(self, samples: Sequence[Sample], source: Source | None) -> Resolution:
-        """Return the series id of every sample (-1 for refused new series)."""
+    def resolve(self, samples: Sequence[Sample], source: Source | None, key=None) -> Resolution:
+        """Return the series id of every sample (-1 for refused new series).
+
+        `key` is the ApiKey writing them, None for tsmon's own writers.
+        """
         ids = self._ids
         missing = {(s.metric, s.labels) for s in samples if (s.metric, s.labels) not in ids}
         n_created, refused = 0, {}
         if missing:
-            found, n_created, refused = self._load_or_create(missing, source)
+            found, n_created, refused = self._load_or_create(missing, source, key)
             if len(ids) + len(found) > self.max_entries:
                 ids.clear()  # simple and rare: a process seeing this many series re-reads them
             ids.update(found)
@@ -60,14 +61,14 @@ class SeriesResolver:
         )
         return Resolution(series_ids, n_created, refused)
 
-    def _load_or_create(self, identities: set[SeriesIdentity], source: Source | None):
+    def _load_or_create(self, identities: set[SeriesIdentity], source: Source | None, key):
         by_key = {Series.make_key(metric, labels): (metric, labels) for metric, labels in identities}
         found = _load_ids(list(by_key))
         new_keys = sorted(key for key in by_key if key not in found)
         created, refused = 0, {}
         if new_keys:
             with transaction.atomic():
-                created, refused_keys = _create_series([(key, *by_key[key]) for key in new_keys], source)
+                created, refused_keys = _create_series([(k, *by_key[k]) for k in new_keys], source, key)
             refused = {by_key[key]: reason for key, reason in refused_keys.items()}
             found.update(_load_ids(new_keys))
         return {by_key[k]: i for k, i in found.items()}, created, refused
@@ -85,12 +86,12 @@ def _load_ids(keys: list[str]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-def _create_series(new: list[tuple[str, str, Labels]], fallback_source: Source | None):
-    """Insert the new series a source still has room for; return how many
-    this call created (a concurrent writer may have created some first) and
-    the keys refused, with the reason."""
+def _create_series(new: list[tuple[str, str, Labels]], fallback_source: Source | None, api_key):
+    """Insert the new series the limits still have room for; return how
+    many this call created (a concurrent writer may have created some
+    first) and the keys refused, with the reason."""
     owners = _owners(new, fallback_source)
-    refused = _over_the_limit(new, owners)
+    refused = refused_new_series(new, owners, api_key)
     if refused:
         kept = [i for i, (key, _, _) in enumerate(new) if key not in refused]
         new, owners = [new[i] for i in kept], [owners[i] for i in kept]
@@ -99,13 +100,15 @@ def _create_series(new: list[tuple[str, str, Labels]], fallback_source: Source |
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO ingestion_series (key, metric, labels, source_id, kind, unit, created_at)
-            SELECT key, metric, labels::jsonb, source_id, kind, unit, now()
+            INSERT INTO ingestion_series
+                (key, metric, labels, source_id, kind, unit, created_by_key_id, created_at)
+            SELECT key, metric, labels::jsonb, source_id, kind, unit, %s, now()
             FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[])
                  AS n(key, metric, labels, source_id, kind, unit)
             ON CONFLICT (key) DO NOTHING
             """,
             [
+                api_key.pk if api_key is not None else None,
                 [key for key, _, _ in new],
                 [metric for _, metric, _ in new],
                 [json.dumps(dict(labels)) for _, _, labels in new],
@@ -130,42 +133,6 @@ def _owners(new, fallback_source: Source | None) -> list[Source | None]:
         Source.objects.bulk_create([Source(name=h) for h in named], ignore_conflicts=True)
         by_name = {s.name: s for s in Source.objects.filter(name__in=named)}
     return [by_name[h] if h else fallback_source for h in hosts]
-
-
-def _over_the_limit(new, owners: list[Source | None]) -> dict[str, str]:
-    """Keys of the new series past their source's limit, with the reason.
-
-    New series are taken in key order until the source is full, so which
-    ones are refused does not depend on the order of the lines.
-    """
-    adding = Counter(owner for owner in owners if owner is not None)
-    if not adding:
-        return {}
-    limit = max_series_per_source()
-    room = {owner.pk: limit for owner in adding}
-    existing = (
-        Series.objects.filter(source__in=list(adding))
-        .values("source")
-        .annotate(n=Count("id"))
-        .values_list("source", "n")
-    )
-    for source_id, n in existing:
-        room[source_id] -= n
-    refused = {}
-    for (key, _, _), owner in zip(new, owners, strict=True):
-        if owner is None:
-            continue
-        if room[owner.pk] <= 0:
-            refused[key] = (
-                f"new series {key} would take source {owner.name!r} past its limit of {limit} series "
-                "(TSMON_MAX_SERIES_PER_SOURCE)"
-            )
-        room[owner.pk] -= 1
-    return refused
-
-
-def max_series_per_source() -> int:
-    return settings.TSMON_MAX_SERIES_PER_SOURCE
 
 
 def _guess_unit(metric: str) -> str:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 import psycopg2
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from ingestion import partitions
 from ingestion.samples import LineError, Sample
@@ -62,32 +62,43 @@ class WriteResult(NamedTuple):
     ) = ()  # lines whose new series would pass their source's limit
 
 
-def write_samples(samples: Sequence[Sample], *, source=None) -> WriteResult:
+def write_samples(samples: Sequence[Sample], *, source=None, key=None) -> WriteResult:
     """Store `samples` in one transaction; return what was written.
 
-    `source` is the Source of the API key that sent them; series without a
-    `host` label are attached to it. A line whose new series would take its
-    source past TSMON_MAX_SERIES_PER_SOURCE is refused whole (in `refused`),
-    the others are written. Database errors propagate with nothing written.
+    `key` is the ApiKey that sent them (None for tsmon's own writers) and
+    `source` its Source; series without a `host` label are attached to it.
+    A line whose new series would pass a series limit (ingestion.series_limits)
+    is refused whole (in `refused`), the others are written. Database
+    errors (ConcurrentChange among them) propagate with nothing written.
     """
     if not samples:
         return WriteResult(0, 0, 0)
-    try:
-        return _write_once(samples, source)
-    except _StaleCache:
-        # A series or partition this process remembered is gone (deleted, or
-        # dropped by retention, in another process): forget and try once more.
-        _resolver.clear()
-        partitions.forget_known()
-        return _write_once(samples, source)
+    for _attempt in range(_ATTEMPTS):
+        try:
+            return _write_once(samples, source, key)
+        except _StaleCache:
+            # A series or partition this process remembered is gone (deleted,
+            # or dropped by retention, in another process): forget, try again.
+            _resolver.clear()
+            partitions.forget_known()
+    raise ConcurrentChange("series of this batch were deleted while it was written; retry")
+
+
+# Each try that finds a series deleted under it starts again; a series
+# deleted again and again while one batch is written ends in a 503.
+_ATTEMPTS = 3
+
+
+class ConcurrentChange(DatabaseError):
+    """Nothing was written: the batch kept losing races with deletions (a 503, retry)."""
 
 
 class _StaleCache(Exception):
     pass
 
 
-def _write_once(samples: Sequence[Sample], source) -> WriteResult:
-    series_ids, n_created, refused_series = _resolver.resolve(samples, source)
+def _write_once(samples: Sequence[Sample], source, key) -> WriteResult:
+    series_ids, n_created, refused_series = _resolver.resolve(samples, source, key)
     refused = []
     if refused_series:
         samples, series_ids, refused = _drop_refused(samples, series_ids, refused_series)

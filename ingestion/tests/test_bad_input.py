@@ -12,6 +12,7 @@ raw body or a form upload).
 | a Content-Encoding tsmon does not read | 415 | nothing |
 | a line that is not UTF-8 | 400 naming the line (JSON: "invalid JSON") | line protocol: the other lines; else nothing |
 | NaN or ±infinity; a time older than the retention or over 10 minutes ahead | 400 naming the line and the reason | the other lines |
+| a new series past TSMON_MAX_SERIES_PER_SOURCE, TSMON_MAX_SERIES_PER_KEY or TSMON_MAX_SERIES | 400 naming the line and the limit | the other lines |
 | a name, label key or value over its limit, too many labels, a series key over 2048 bytes, NUL in a value | 400 naming the line and the reason | the other lines |
 | a metric name or label key outside the Prometheus grammar (SQL- or HTML-shaped, say) | 400 naming the line and the reason; line protocol maps the characters to `_` (Telegraf's rule) | the other lines |
 | SQL- or HTML-shaped label values | accepted | exactly as sent; escaped on the pages and in reports, as sent in JSON and CSV |
@@ -136,6 +137,43 @@ def message(response) -> str:
 def assert_nothing_stored():
     assert stored_points() == []
     assert not Series.objects.exists()
+
+
+# Cardinality: the lines of new series past a series limit are refused, the rest is written.
+
+
+def points_of_new_hosts(n: int, prefix: str = "h") -> list[Point]:
+    """One point of a new series on each of `n` new hosts: the per-host limit never applies."""
+    return [good_point()._replace(labels={"host": f"{prefix}{i}"}) for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    "setting, whose", [("TSMON_MAX_SERIES_PER_KEY", "API key 'test'"), ("TSMON_MAX_SERIES", "tsmon")]
+)
+@pytest.mark.parametrize("sender", SENDERS.values(), ids=SENDERS)
+def test_new_series_past_the_key_or_global_limit_refuse_their_lines_on_every_path(sender, setting, whose):
+    with override_settings(**{setting: 2}):
+        response = sender(client_with_key(), points_of_new_hosts(3))
+
+    assert response.status_code == 400
+    [(line, reason)] = refused(response)
+    assert line == 3 and f"past its limit of 2 series ({setting})" in reason and whose in reason
+    assert sorted(s.labels["host"] for s in Series.objects.all()) == ["h0", "h1"]
+
+
+@override_settings(TSMON_MAX_SERIES_PER_KEY=2)
+def test_a_key_cannot_pass_its_series_limit_by_inventing_hosts_but_another_key_can_write():
+    key = client_with_key()
+    assert send_json(key, points_of_new_hosts(2)).status_code == 200
+
+    again = send_json(key, points_of_new_hosts(1, prefix="other"))
+    known = send_json(key, [p._replace(ts=p.ts - 1) for p in points_of_new_hosts(2)])
+    another = send_json(client_with_key(), points_of_new_hosts(1, prefix="other"))
+
+    assert again.status_code == 400 and "TSMON_MAX_SERIES_PER_KEY" in refused(again)[0][1]
+    assert known.status_code == 200  # points of the key's own series still go in
+    assert another.status_code == 200
+    assert Series.objects.count() == 3
 
 
 # Sizes: 413 naming the limit, nothing stored.
