@@ -11,13 +11,17 @@ How lines become samples (the documented mapping):
 - Characters a Prometheus name cannot hold are replaced by ``_`` in metric
   names and tag keys, as Telegraf's Prometheus output does (so ``disk.io`` is
   ``disk_io``); validation then applies the naming rules to the result.
+- Two fields of a line that map to one metric (``a.b`` and ``a_b``, or a
+  key given twice) refuse the line: one of the values would be lost.
 - Field types: floats (``1.5``, ``1e3``), integers (``1i``) and unsigned
-  integers (``1u``) become samples (as float64). Booleans (``t``, ``true``...)
+  integers (``1u``) become samples (as float64, as Prometheus keeps every
+  value: an integer beyond 2^53 is stored as the nearest float64). Booleans (``t``, ``true``...)
   and strings (``"text"``) are valid line protocol but not metrics: they are
   skipped without an error, so a line with only such fields stores nothing.
 - The timestamp is an integer in the request's precision (ns, us, ms, s);
   without one the line gets the server's time. Storage keeps microseconds, so
-  nanoseconds are truncated.
+  nanoseconds are truncated (towards the past), and two points of a series
+  within one microsecond are one point: the first value is kept.
 - Escapes follow InfluxDB: in the measurement ``\\,`` and ``\\ ``; in tag keys,
   tag values and field keys also ``\\=``; in string fields ``\\"`` and ``\\\\``.
   A backslash before any other character is kept as it is.
@@ -155,6 +159,8 @@ def _parse_lines(parser: _LineParser, numbered_lines) -> None:
                     raise LineSyntaxError
                 metric, labels = resolved.get((key, name)) or resolve(key, name)
                 append(Sample(metric, labels, ts_us, float(text), number))
+            if len(samples) - mark > 1 and len({s[0] for s in samples[mark:]}) < len(samples) - mark:
+                raise LineSyntaxError  # one metric twice: the careful parse says why
         except (LineSyntaxError, ValueError, IndexError):
             del samples[mark:]
             parser.parse(number, line)
@@ -243,10 +249,14 @@ class _LineParser:
         except LineSyntaxError as exc:
             self.errors.append(LineError(number, str(exc), shorten(line)))
             return
+        named = [(self._metric(measurement, key), key, value) for key, value in values if value is not None]
+        clash = _same_metric_twice(named)
+        if clash:
+            self.errors.append(LineError(number, clash, shorten(line)))
+            return
         append = self.samples.append
-        for key, value in values:
-            if value is not None:
-                append(Sample(self._metric(measurement, key), labels, ts_us, value, number))
+        for metric, _key, value in named:
+            append(Sample(metric, labels, ts_us, value, number))
 
     def _split_plain(self, line: str) -> tuple[str, Labels, list[tuple[str, str]], str | None]:
         """Split a line without escapes or quotes with plain string methods."""
@@ -286,6 +296,17 @@ class _LineParser:
             name = measurement if field == "value" else f"{measurement}_{field}"
             metric = self._metrics[(measurement, field)] = _NOT_METRIC_CHAR.sub("_", name)
         return metric
+
+
+def _same_metric_twice(named: list[tuple[str, str, float]]) -> str | None:
+    """Why a line is refused whose fields name one series twice (`a.b` and
+    `a_b`, or one key repeated): one of the values would be lost."""
+    first_field = {}
+    for metric, key, _value in named:
+        if metric in first_field:
+            return f"fields {first_field[metric]!r} and {key!r} both map to metric {metric!r}"
+        first_field[metric] = key
+    return None
 
 
 def _now_in_units(now_us: int, precision: str) -> int:

@@ -17,6 +17,9 @@ raw body or a form upload).
 | a metric name or label key outside the Prometheus grammar (SQL- or HTML-shaped, say) | 400 naming the line and the reason; line protocol maps the characters to `_` (Telegraf's rule) | the other lines |
 | SQL- or HTML-shaped label values | accepted | exactly as sent; escaped on the pages and in reports, as sent in JSON and CSV |
 | `$...$` in a unit | accepted | drawn as text in report charts, never as mathtext |
+| line protocol: two fields of a line mapping to one metric (`a.b` and `a_b`, a key twice) | 400 naming the line and both fields | the other lines |
+| line protocol: an integer beyond 2^53; nanoseconds | accepted | the nearest float64 (as Prometheus keeps values); microseconds, truncated towards the past |
+| a Unicode label value, NFC or NFD | accepted | exactly as sent: the two forms are two series (as in Prometheus and InfluxDB) |
 
 A refused line leaves nothing behind: no point and no series row (the
 partial-write rule of ingestion/api.py: the batch's good lines are written).
@@ -137,6 +140,17 @@ def message(response) -> str:
 def assert_nothing_stored():
     assert stored_points() == []
     assert not Series.objects.exists()
+
+
+def test_two_line_protocol_fields_mapping_to_one_metric_refuse_the_line_and_store_the_rest():
+    ts = good_point().ts
+    body = f"disk,host=a io.read=1,io_read=2 {ts}\ndisk,host=a io_write=3 {ts}"
+
+    response = send(client_with_key(), "/api/v2/write?bucket=b&precision=s", body.encode(), "text/plain")
+
+    assert response.status_code == 400
+    assert refused(response) == [(1, "fields 'io.read' and 'io_read' both map to metric 'disk_io_read'")]
+    assert [(key, value) for key, _, value in stored_points()] == [('disk_io_write{host="a"}', 3.0)]
 
 
 # Cardinality: the lines of new series past a series limit are refused, the rest is written.

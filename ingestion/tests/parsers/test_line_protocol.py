@@ -175,3 +175,45 @@ def test_the_error_text_of_a_long_line_is_cut_short():
     result = parse("m f=" + "x" * 500)
 
     assert len(result.errors[0].text) <= 120
+
+
+# What tsmon changes on the way in, each refused or stored as documented.
+
+
+@pytest.mark.parametrize(
+    "line, reason",
+    [
+        (
+            "disk,host=a io.read=1,io_read=2 1",
+            "fields 'io.read' and 'io_read' both map to metric 'disk_io_read'",
+        ),
+        ("disk,host=a read=1,read=2 1", "fields 'read' and 'read' both map to metric 'disk_read'"),
+        # with an escape, so the careful parser reads it
+        ("disk,host=a\\,b read=1,read=2 1", "fields 'read' and 'read' both map to metric 'disk_read'"),
+    ],
+)
+def test_two_fields_mapping_to_one_metric_refuse_their_line(line, reason):
+    result = parse(f"disk,host=a ok=1 1\n{line}\ndisk,host=b read=3 1")
+
+    assert [(e.line, e.reason) for e in result.errors] == [(2, reason)]
+    assert [(s.metric, s.line) for s in result.samples] == [("disk_ok", 1), ("disk_read", 3)]
+
+
+def test_integers_beyond_2_to_the_53_are_stored_as_the_nearest_float64():
+    [sample] = parse(f"bytes total={2**53 + 1}i 1").samples
+
+    assert sample.value == float(2**53) and sample.value != 2**53 + 1
+
+
+def test_nanoseconds_are_truncated_to_microseconds_towards_the_past():
+    samples = parse("m f=1 1700000000123456789\nm f=2 1700000000123456001\nm f=3 -1001").samples
+
+    assert [s.ts_us for s in samples] == [1_700_000_000_123_456, 1_700_000_000_123_456, -2]
+
+
+def test_unicode_tag_values_are_kept_exactly_as_sent_not_normalised():
+    composed, decomposed = "caf\u00e9", "cafe\u0301"  # the same text to a reader, NFC and NFD
+
+    samples = parse(f"m,site={composed} f=1 1\nm,site={decomposed} f=1 1").samples
+
+    assert [s.labels for s in samples] == [(("site", composed),), (("site", decomposed),)]
