@@ -13,8 +13,10 @@ from django.views.decorators.http import require_POST
 from analytics.choices import AnomalyKind
 from analytics.models import Alert, AnomalyEvent, Detector
 from analytics.models.alerts import OPEN_STATES, AlertState
+from ingestion.choices import ApiScope
 from ingestion.models import Series
 from ingestion.queries import select_series
+from ingestion.scopes import person_has_scope, scope_required
 from ingestion.selectors import SelectorError, parse_selector
 from tsmon.time_picker import RANGES, pick_range, range_around
 
@@ -89,11 +91,12 @@ def alert_list(request):
         "state": state,
         "states": ALERT_FILTERS,
         "page_query": urlencode({"state": state}),
+        "can_acknowledge": person_has_scope(request.user, ApiScope.ADMIN),
     }
     return render(request, "analytics/alert_list.html", context)
 
 
-@login_required
+@scope_required(ApiScope.ADMIN)  # as POST /api/v1/alerts/{id}/acknowledge
 @require_POST
 def acknowledge_alert(request, pk: int):
     alert = get_object_or_404(Alert.objects.select_related("rule", "series"), pk=pk)

@@ -1,7 +1,8 @@
 """API-key authentication and scope checks for the REST API.
 
 Machines send `Authorization: Bearer <key>`; InfluxDB clients and Telegraf
-send `Authorization: Token <key>`, so both are accepted. People use the
+send `Authorization: Token <key>` (or `Token <user>:<key>`, InfluxDB 1.8's
+form), so all are accepted. People use the
 API with their login session instead.
 """
 
@@ -13,6 +14,7 @@ from rest_framework.settings import api_settings
 
 from ingestion.choices import ApiScope
 from ingestion.models import ApiKey
+from ingestion.scopes import person_has_scope
 
 # Writing last_used_at on every request would turn each read into a write;
 # once a minute is enough to tell which keys are alive.
@@ -46,7 +48,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Authorization header must be '<Bearer|Token> <key>'.")
-        return authenticate_key(header[1].decode(errors="replace"))
+        credential = header[1].decode(errors="replace")
+        if header[0].lower() == b"token" and ":" in credential:
+            # InfluxDB 1.8's token is `username:password` (influxdb-client's
+            # compatibility mode): the password is the key, no key holds a ':'.
+            credential = credential.partition(":")[2]
+        return authenticate_key(credential)
 
     def authenticate_header(self, request) -> str:
         # Makes DRF answer 401 (not 403) to a request without credentials.
@@ -69,22 +76,19 @@ def _mark_used(key: ApiKey) -> None:
 
 
 class HasScope(permissions.BasePermission):
-    """Allow a request whose key has the view's `required_scope`.
+    """Allow a request whose key, or whose signed-in person, has the view's `required_scope`.
 
-    A logged-in person may read; writing and administration through a
-    session need a staff account.
+    A person's scopes come from their Django permissions (ingestion.scopes),
+    the same mapping the pages use.
     """
 
-    message = "This API key lacks the scope this endpoint needs."
+    message = "This API key (or account) lacks the scope this endpoint needs."
 
     def has_permission(self, request, view) -> bool:
         scope = getattr(view, "required_scope", ApiScope.READ)
         if isinstance(request.auth, ApiKey):
             return request.auth.allows(scope)
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return scope == ApiScope.READ or user.is_staff
+        return person_has_scope(request.user, scope)
 
 
 class ScopedByMethod:

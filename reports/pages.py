@@ -12,6 +12,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
+from ingestion.choices import ApiScope
+from ingestion.scopes import person_has_scope, scope_required
 from reports.api import filter_reports
 from reports.choices import ReportKind, ReportStatus
 from reports.models import Report
@@ -36,16 +38,14 @@ def report_list(request):
             "page": page,
             "kinds": ReportKind.choices,
             "filters": request.GET,
-            "can_request": request.user.is_staff,
+            "can_request": person_has_scope(request.user, ApiScope.ADMIN),
         },
     )
 
 
-@login_required
+@scope_required(ApiScope.ADMIN)  # as POST /api/v1/reports
 @require_POST
 def request_report(request):
-    if not request.user.is_staff:
-        return HttpResponse("Only staff may request reports.", status=403)
     data = {"kind": request.POST.get("kind"), "selector": request.POST.get("selector", "")}
     if request.POST.get("days"):
         data["params"] = {"days": _number(request.POST["days"])}

@@ -4,7 +4,7 @@ alerts (filter, acknowledge) and deliveries; scopes; query counts."""
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
 from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
@@ -90,13 +90,15 @@ def test_a_read_key_may_list_rules_but_not_write_them(reader):
     assert AlertRule.objects.count() == 1
 
 
-def test_a_logged_in_person_reads_and_only_staff_write(db):
+def test_a_logged_in_person_reads_and_only_one_with_the_admin_permission_writes(db):
     client = APIClient()
-    client.force_login(User.objects.create_user("alice"))
+    client.force_login(User.objects.create_user("alice", is_staff=True))
     assert client.get("/api/v1/alerts").status_code == 200
     assert client.post("/api/v1/alert-rules", RULE, format="json").status_code == 403
 
-    client.force_login(User.objects.create_user("bob", is_staff=True))
+    bob = User.objects.create_user("bob")
+    bob.user_permissions.add(Permission.objects.get(codename="add_apikey"))
+    client.force_login(bob)
     assert client.post("/api/v1/alert-rules", RULE, format="json").status_code == 201
 
 

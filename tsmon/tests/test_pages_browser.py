@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from analytics.detection import detect_series
@@ -86,7 +87,9 @@ def seed(now: dt.datetime) -> dict:
         fired_at=spike.start,
         value=97.2,
     )
-    get_user_model().objects.create_user("alice", password=PASSWORD)
+    alice = get_user_model().objects.create_user("alice", password=PASSWORD)
+    # Acknowledging needs the admin scope, which this permission gives (ingestion.scopes).
+    alice.user_permissions.add(Permission.objects.get(codename="add_apikey"))
     return {"anomalies": {a.kind: a for a in summary.anomalies}, "alert": alert}
 
 
