@@ -27,6 +27,7 @@ import tempfile
 import gevent
 from gevent.queue import Queue
 from gevent.threadpool import ThreadPool
+from gunicorn.http.errors import NoMoreData
 
 READ_BYTES = 65_536
 IN_MEMORY_BYTES = 1_048_576  # larger bodies wait in a temporary file
@@ -116,18 +117,33 @@ def read_body(environ, max_bytes: int, timeout: float):
     """
     if not _has_body(environ):
         return environ["wsgi.input"]
-    stream = environ["wsgi.input"]
     body = tempfile.SpooledTemporaryFile(IN_MEMORY_BYTES)
     try:
         with gevent.Timeout(timeout, BodyTimeout):
-            while max_bytes > 0 and (piece := stream.read(min(READ_BYTES, max_bytes))):
-                body.write(piece)
-                max_bytes -= len(piece)
+            _copy(environ["wsgi.input"], body, max_bytes)
+        if body.tell() < min(_declared_length(environ), max_bytes):
+            # The client hung up before its Content-Length: never run a view
+            # on part of a body. gunicorn closes the connection quietly.
+            raise NoMoreData(b"")
     except BaseException:
         body.close()
         raise
     body.seek(0)
     return body
+
+
+def _copy(stream, body, max_bytes: int) -> None:
+    left = max_bytes
+    while left > 0 and (piece := stream.read(min(READ_BYTES, left))):
+        body.write(piece)
+        left -= len(piece)
+
+
+def _declared_length(environ) -> int:
+    try:
+        return int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def _has_body(environ) -> bool:

@@ -7,23 +7,31 @@ answering nor hold a connection past the read deadlines.
 
 from __future__ import annotations
 
+import datetime as dt
 import select
 import socket
 import threading
 import time
 import urllib.request
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
+from django.db import connection
 
 from ingestion.choices import ApiScope
 from ingestion.models import ApiKey
+from ingestion.writer import write_samples
+from tsmon.testing import make_samples
 from tsmon.testing_server import serve_test_database
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-N_SLOW = 30  # more than the 2 x 4 threads gunicorn had: every one of them taken
+# More than the threads of a gthread worker (4): every one taken. One worker
+# process, so that none is left with free threads because the other accepted
+# all the slow clients (where two share the listening socket, either may).
+N_SLOW = 30
 TRICKLE_PERIOD_S = 0.5
+N_POINTS = 20_000  # several chunks of a streamed answer
 ANSWER_DEADLINE_S = 30  # generous: a server that answers at all answers in well under a second
 
 
@@ -102,13 +110,28 @@ def write_key(transactional_db) -> str:
     return ApiKey.issue("slow", [ApiScope.WRITE])[1]
 
 
-def test_healthz_answers_while_slow_clients_trickle_headers(transactional_db):
-    with serve_test_database(workers=2) as base_url, Trickler(base_url, N_SLOW, slow_header()):
+def test_healthz_and_a_streamed_query_answer_while_slow_clients_trickle_headers(transactional_db):
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=6)  # all before now
+    write_samples(make_samples("slow_cpu_percent", start=start, n_points=N_POINTS, step_seconds=1))
+    read_key = ApiKey.issue("slow reader", [ApiScope.READ])[1]
+    query = urlencode({"match": "slow_cpu_percent", "start": start.isoformat(), "limit": N_POINTS})
+
+    with serve_test_database() as base_url, Trickler(base_url, N_SLOW, slow_header()):
         assert healthz_status(base_url) == 200
+        # Raw points are streamed from a server-side cursor, chunk by chunk.
+        request = urllib.request.Request(
+            f"{base_url}/api/v1/points?{query}",
+            headers={"Authorization": f"Bearer {read_key}", "Accept": "text/csv"},
+        )
+        with urllib.request.urlopen(request, timeout=ANSWER_DEADLINE_S) as response:
+            rows = response.read().decode().splitlines()
+
+    assert rows[0] == "series_id,key,ts,value"
+    assert len(rows) == 1 + N_POINTS
 
 
 def test_healthz_answers_while_slow_clients_trickle_bodies(write_key):
-    with serve_test_database(workers=2) as base_url, Trickler(base_url, N_SLOW, slow_body(write_key), b"1"):
+    with serve_test_database() as base_url, Trickler(base_url, N_SLOW, slow_body(write_key), b"1"):
         assert healthz_status(base_url) == 200
 
 
@@ -125,3 +148,21 @@ def test_a_body_sent_too_slowly_gets_408_at_the_body_deadline(write_key):
 
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert b"TSMON_BODY_TIMEOUT_SECONDS" in answer
+
+
+def test_a_body_the_client_cut_short_of_its_content_length_runs_no_view(write_key):
+    ts = int(time.time()) - 60
+    lines = "".join(f"cut,host=a value={i} {ts - i}\n" for i in range(3)).encode()
+    head = slow_body(write_key, length=len(lines) + 1000).rsplit(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+
+    with serve_test_database() as base_url:
+        parts = urlsplit(base_url)
+        with socket.create_connection((parts.hostname, parts.port)) as sock:
+            sock.sendall(head + lines)
+            sock.shutdown(socket.SHUT_WR)  # gone before the declared length: a lost connection
+            answer = answer_or_close(sock)
+
+    assert answer == b""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM ingestion_point")
+        assert cursor.fetchone()[0] == 0
