@@ -14,7 +14,12 @@ quietly slower client. Meanwhile `--query-clients` threads read with a read
 key, one query every `--query-interval` seconds each, in turn one series
 over the last hour downsampled to 1-minute buckets and the anomalies of the
 last day (2,000 stored on 100 series), and one thread asks /healthz five
-times a second.
+times a second. Against all that (issue 18): `--slow-clients` connections
+trickle a byte a second, half of them their headers (slowloris) and half a
+write's body, each opened again when the server cuts it off at its header or
+body deadline; and every `--large-query-interval` seconds a large query
+reads 1,000 series over the whole range, in turn downsampled at the finest
+step allowed and as a raw page of the most points allowed.
 
 Only the window after `--warmup` seconds counts. It prints, against limits
 measured or declared in the same run:
@@ -28,6 +33,8 @@ measured or declared in the same run:
   and end of the window, their ratio and the slope of a line fitted to it
   (flat when the end is within 5 % of the start),
 - the points stored against the points acknowledged (they must be equal).
+- how many slow clients the server cut off, /healthz's p95 against its p95
+  before the load, and the p95 of the window's second half against its first.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ import math
 import os
 import queue
 import random
+import select
+import socket
 import threading
 import time
 from urllib.parse import urlencode
@@ -53,6 +62,12 @@ HELD_RATIO = 0.99
 FLAT_RATIO = 1.05
 HEALTHZ_PERIOD_S = 0.2
 MEMORY_PERIOD_S = 1.0
+SLOW_PERIOD_S = 1.0
+SLOW_HEADER = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+SLOW_BODY = (
+    b"POST /api/v2/write?bucket=slow HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token KEY\r\n"
+    b"Content-Type: text/plain\r\nContent-Length: 1000000\r\n\r\nslow,host=a value=1 "
+)
 
 
 class Clock:
@@ -211,6 +226,84 @@ def query_path(kind: str, rng: random.Random, series_ids: list[int]) -> str:
     return "/api/v1/anomalies?" + urlencode(query)
 
 
+class SlowClients:
+    """Connections that trickle a byte a second: half their headers (slowloris),
+    half a write's body; one the server cuts off (at its header or body deadline)
+    is opened again, so `n` of them press on the server all along."""
+
+    def __init__(self, port: int, key: str, n: int):
+        self.port, self.n = port, n
+        self.heads = [SLOW_HEADER, SLOW_BODY.replace(b"KEY", key.encode())]
+        self.sockets: list = []
+        self.cut = 0  # connections the server ended (closed, or answered 408)
+        self.answered_408 = 0
+
+    def run(self, clock: Clock) -> None:
+        self.sockets = [self.connect(i) for i in range(self.n)]
+        while not clock.over():
+            time.sleep(SLOW_PERIOD_S)
+            for i, sock in enumerate(self.sockets):
+                self.sockets[i] = self.trickle(i, sock, clock)
+        for sock in self.sockets:
+            if sock is not None:
+                sock.close()
+
+    def connect(self, i: int):
+        try:
+            sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+            sock.sendall(self.heads[i % 2])
+            return sock
+        except OSError:
+            return None  # the server's accept queue is full: try again next period
+
+    def trickle(self, i: int, sock, clock: Clock):
+        """The connection to use next period: this one, or a new one after a cut."""
+        if sock is None:
+            return self.connect(i)
+        try:
+            if select.select([sock], [], [], 0)[0]:  # the server answered or hung up
+                answer = sock.recv(64)
+                raise ConnectionError(answer)
+            sock.sendall(b"1")
+            return sock
+        except OSError as exc:
+            if clock.in_window(time.monotonic()):
+                self.cut += 1
+                self.answered_408 += b" 408 " in str(exc).encode()
+            sock.close()
+            return self.connect(i)
+
+
+def large_querier(port, key, series_start: float, clock: Clock, record: Record, interval: float) -> None:
+    """In turn: one downsampled query over 1,000 series and the whole range at the
+    finest step allowed, and a raw page of the most points allowed."""
+    client = Client(port, key)
+    n = 0
+    while not clock.over():
+        time.sleep(interval)
+        path = large_query_path(n, series_start)
+        n += 1
+        status, answer, seconds = client.send("GET", path)
+        if not clock.in_window(time.monotonic()):
+            continue
+        if status == 200:
+            record.add(seconds * 1000)
+        else:
+            record.fail(f"large query answered {status}: {answer[:200]!r}")
+
+
+def large_query_path(n: int, series_start: float) -> str:
+    now = dt.datetime.now(dt.UTC)
+    start = dt.datetime.fromtimestamp(series_start, dt.UTC)
+    query = {"match": METRIC + '{id=~"s00.*"}', "start": start.isoformat(), "end": now.isoformat()}
+    if n % 2 == 0:
+        step = max(1, math.ceil((now - start).total_seconds() / 20_000))
+        query.update(step=f"{step}s", agg="mean")
+    else:
+        query.update(limit=100_000)
+    return "/api/v1/points?" + urlencode(query)
+
+
 def probe_healthz(port, clock: Clock, record: Record) -> None:
     client = Client(port)
     while not clock.over():
@@ -260,10 +353,11 @@ def create_series(port: int, key: str, args) -> list[int]:
     return list(Series.objects.filter(metric=METRIC).order_by("id").values_list("id", flat=True))
 
 
-def idle_healthz(port: int, n: int = 200) -> float:
+def idle_healthz(port: int, n: int = 200) -> tuple:
+    """/healthz's p50, p95 and p99 (ms) on the idle server."""
     client = Client(port)
     latencies = [client.send("GET", "/healthz")[2] * 1000 for _ in range(n)]
-    return float(np.percentile(latencies, 99))
+    return tuple(float(p) for p in np.percentile(latencies, [50, 95, 99]))
 
 
 def stored_points() -> int:
@@ -290,19 +384,23 @@ def bench(args, scratch: str) -> None:
     with gunicorn(
         scratch, args.workers, args.threads, TSMON_THROTTLE_WRITE=unlimited, TSMON_THROTTLE_READ=unlimited
     ) as (port, process):
-        healthz_idle_p99 = idle_healthz(port)
+        healthz_idle = idle_healthz(port)
         series_ids = create_series(port, write_key, args)
         load_anomalies(series_ids[:100], 1, dt.datetime.now(dt.UTC))
-        results = run_load(args, port, process.pid, write_key, read_key, series_ids)
-    report(args, results, healthz_idle_p99, stored_points() - args.series)
+        series_start = time.time() - 5  # create_series wrote its points in the second before
+        results = run_load(args, port, process.pid, (write_key, read_key), series_ids, series_start)
+    report(args, results, healthz_idle, stored_points() - args.series)
 
 
-def run_load(args, port, pid, write_key, read_key, series_ids) -> dict:
+def run_load(args, port, pid, keys, series_ids, series_start: float) -> dict:
+    write_key, read_key = keys
     clock = Clock(args.warmup, args.duration)
     t0_ns = time.time_ns() + int((clock.start - time.monotonic()) * 1e9)  # the first point's time
     due: queue.Queue = queue.Queue()
     writes, healthz = Record(), Record()
     queries = {"downsampled, 1 h of 1 series": Record(), "anomalies, 1 day": Record()}
+    large = Record()
+    slow = SlowClients(port, write_key, args.slow_clients)
     memory: list = []
     sent = [0]
     threads = [threading.Thread(target=schedule, args=(args, clock, due))]
@@ -317,16 +415,30 @@ def run_load(args, port, pid, write_key, read_key, series_ids) -> dict:
         for seed in range(args.query_clients)
     ]
     threads.append(threading.Thread(target=probe_healthz, args=(port, clock, healthz)))
+    if args.slow_clients:
+        threads.append(threading.Thread(target=slow.run, args=(clock,)))
+    if args.large_query_interval:
+        large_args = (port, read_key, series_start, clock, large, args.large_query_interval)
+        threads.append(threading.Thread(target=large_querier, args=large_args))
     threads.append(threading.Thread(target=watch_memory, args=(pid, clock, memory)))
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return {"writes": writes, "healthz": healthz, "queries": queries, "memory": memory, "sent": sent[0]}
+    queries["large: 1,000 series, whole range"] = large
+    return {
+        "writes": writes,
+        "healthz": healthz,
+        "queries": queries,
+        "memory": memory,
+        "sent": sent[0],
+        "slow": slow,
+    }
 
 
-def report(args, results: dict, healthz_idle_p99: float, n_stored: int) -> None:
-    print_latencies(results, healthz_idle_p99)
+def report(args, results: dict, healthz_idle: tuple, n_stored: int) -> None:
+    print_latencies(results, healthz_idle)
+    print_slow_clients(results["slow"], results["healthz"], healthz_idle)
     print_rate(args, results["writes"], results["healthz"])
     print_memory(results["memory"])
     match = "equal" if n_stored == results["sent"] else "DIFFERENT"
@@ -336,7 +448,7 @@ def report(args, results: dict, healthz_idle_p99: float, n_stored: int) -> None:
             print("  error:", message)
 
 
-def print_latencies(results: dict, healthz_idle_p99: float) -> None:
+def print_latencies(results: dict, healthz_idle: tuple) -> None:
     print(f"{'':<32}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'requests':>10}{'errors':>8}")
     rows = [("writes (line protocol)", results["writes"]), *results["queries"].items()]
     for name, record in [*rows, ("/healthz", results["healthz"])]:
@@ -344,7 +456,26 @@ def print_latencies(results: dict, healthz_idle_p99: float) -> None:
         print(
             f"{name:<32}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{len(record.latencies):>10,}{len(record.errors):>8}"
         )
-    print(f"{'/healthz before the load':<32}{'':>18}{healthz_idle_p99:>9.1f}")
+    p50, p95, p99 = healthz_idle
+    print(f"{'/healthz before the load':<32}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}")
+
+
+def print_slow_clients(slow: SlowClients, healthz: Record, healthz_idle: tuple) -> None:
+    """How often the deadlines cut the slow clients off, and whether /healthz stayed flat."""
+    print(
+        f"\nslow clients: {slow.n} trickling a byte a second (half headers, half bodies); "
+        f"the server cut {slow.cut:,} off in the window ({slow.answered_408:,} of them with 408)"
+    )
+    half = len(healthz.latencies) // 2
+    if half:
+        first, second = (
+            float(np.percentile(part, 95)) for part in (healthz.latencies[:half], healthz.latencies[half:])
+        )
+        p95 = healthz.percentiles()[1]
+        print(
+            f"/healthz p95 {p95:.1f} ms under load, {p95 / healthz_idle[1]:.1f}x its p95 before the load; "
+            f"second half of the window / first half: {second / first:.2f} ({second:.1f} / {first:.1f} ms)"
+        )
 
 
 def print_rate(args, writes: Record, healthz: Record) -> None:
@@ -392,6 +523,15 @@ def main(argv=None) -> None:
         type=float,
         default=0.25,
         help="seconds a query client waits between its queries (default 0.25; 0: as fast as it can)",
+    )
+    parser.add_argument(
+        "--slow-clients", type=int, default=30, help="connections trickling headers or bodies (default 30)"
+    )
+    parser.add_argument(
+        "--large-query-interval",
+        type=float,
+        default=5,
+        help="seconds between large queries, 1,000 series over the whole range (default 5; 0: none)",
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as make run)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4, as make run)")
