@@ -1,8 +1,8 @@
 """The alerts API: rules, channels and silences (CRUD), alerts (list, filter,
 acknowledge) and delivery attempts (list).
 
-Reading needs the `read` scope (or a login session); writing needs `admin`
-(or a staff session).
+Reading needs the `read` scope, writing `admin` (for a person signed in,
+the permissions ingestion.scopes maps to those scopes).
 """
 
 from __future__ import annotations
@@ -177,7 +177,12 @@ class AlertViewSet(ScopedByMethod, mixins.ListModelMixin, mixins.RetrieveModelMi
     )
 )
 class DeliveryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Every attempt to send a notification: outcome, HTTP status, error, duration."""
+    """Every attempt to send a notification: outcome, HTTP status, error, duration.
+
+    Read scope: an error names the receiver's origin and the HTTP status
+    only, never the URL's path or the receiver's answer (see notifiers), so
+    it tells a dashboard what failed without showing a webhook's token.
+    """
 
     serializer_class = DeliverySerializer
     pagination_class = DeliveryPagination

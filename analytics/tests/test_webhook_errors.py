@@ -6,15 +6,17 @@ receiver here is a real HTTP server that echoes its secret path in its
 status line and its body.
 """
 
+import importlib
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
-from analytics.models import Delivery
+from analytics.models import Delivery, Notification
 from analytics.tests.alert_helpers import NOW, forget_caches, make_rule, store, webhook_channel
 from ingestion.models import ApiKey
 
@@ -78,3 +80,40 @@ def test_the_delivery_error_keeps_the_status_and_origin_but_no_word_of_the_answe
     channel.refresh_from_db()
     assert SECRET not in channel.disabled_reason
     assert Delivery.objects.filter(error__contains=SECRET).count() == 0
+
+
+def test_errors_stored_before_the_fix_lose_the_answer_and_the_url(db):
+    scrub = importlib.import_module("analytics.migrations.0006_scrub_webhook_secrets").scrub
+    channel = webhook_channel(f"https://hooks.example/hook/{SECRET}")
+    store([95.0])
+    make_rule(channels=[channel])
+    evaluate_alert_rules(NOW)
+    notification = Notification.objects.get()
+    channel.disable(f"HTTP 404: Cannot POST /hook/{SECRET}\nat line 2", NOW)
+    old_errors = [
+        f"HTTP 500: <pre>Cannot POST /hook/{SECRET}</pre>",
+        f"could not reach https://ops:{SECRET}@hooks.example:8443/hook/{SECRET}?t={SECRET}: timed out",
+        "could not reach http://127.0.0.1:9/…: [Errno 111] Connection refused",
+        "HTTP 503 Service Unavailable from https://hooks.example/…",
+    ]
+    for error in old_errors:
+        Delivery.objects.create(
+            notification=notification,
+            channel=channel,
+            attempted_at=NOW,
+            duration_ms=1.0,
+            outcome="temporary_failure",
+            error=error,
+        )
+
+    with connection.cursor() as cursor:
+        scrub(cursor)
+
+    assert list(Delivery.objects.order_by("id").values_list("error", flat=True)) == [
+        "HTTP 500",
+        "could not reach https://hooks.example:8443/…: timed out",
+        "could not reach http://127.0.0.1:9/…: [Errno 111] Connection refused",
+        "HTTP 503 Service Unavailable from https://hooks.example/…",
+    ]
+    channel.refresh_from_db()
+    assert channel.disabled_reason == "HTTP 404"
