@@ -4,11 +4,13 @@
 - Label keys follow Prometheus: ``[a-zA-Z_][a-zA-Z0-9_]*``, and keys starting
   with ``__`` are reserved (Prometheus uses them internally).
 - Names and keys are at most `Limits.max_name_length` characters; a series has
-  at most `Limits.max_labels` labels; label values are non-empty, at most
+  at most `Limits.max_labels` labels; label values are at most
   `Limits.max_label_value_length` characters, valid UTF-8 and free of NUL
   (PostgreSQL text cannot hold it). A ``host`` value is at most 253
   characters, a DNS name's limit (it names the series' Source). The whole
   series key is at most `Limits.max_series_key_bytes` bytes.
+- A label with an empty value is no label, as in Prometheus: it is left
+  out of the series (node_exporter's `node_os_info` sends several).
 - Values must be finite: NaN and ±infinity are refused, not stored as gaps,
   so a gap in a series always means "no point was sent".
 - Timestamps must lie in [now − retention, now + 10 minutes]: older points
@@ -64,6 +66,7 @@ def validate_samples(samples: list[Sample], now_us: int, limits: Limits = DEFAUL
     newest_us = now_us + limits.max_future_us
     series_reasons: dict[tuple[str, Labels], str | None] = {}
     known_valid = _valid_series(limits)
+    without_empty: dict[tuple[str, Labels], Labels] = {}  # series keys with empty label values
     accepted: list[Sample] = []
     append = accepted.append
     errors: dict[int, LineError] = {}
@@ -73,11 +76,18 @@ def validate_samples(samples: list[Sample], now_us: int, limits: Limits = DEFAUL
         key = (metric, labels)
         reason = None if key in known_valid else series_reasons.get(key, _UNSEEN)
         if reason is _UNSEEN:
-            reason = series_reasons[key] = series_error(metric, labels, limits)
-            if reason is None:
+            kept = _non_empty(labels)
+            if kept is not labels:
+                without_empty[key] = kept
+            reason = series_reasons[key] = series_error(metric, kept, limits)
+            if reason is None and kept is labels:
                 known_valid.add(key)
         if reason is None and oldest_us <= ts_us <= newest_us and isfinite(value):
-            append(sample)
+            append(
+                sample._replace(labels=without_empty[key])
+                if without_empty and key in without_empty
+                else sample
+            )
             continue
         if reason is None:
             reason = point_error(ts_us, value, oldest_us, newest_us, limits)
@@ -86,6 +96,13 @@ def validate_samples(samples: list[Sample], now_us: int, limits: Limits = DEFAUL
     if errors:
         accepted = [sample for sample in accepted if sample.line not in errors]
     return ParseResult(accepted, sorted(errors.values()))
+
+
+def _non_empty(labels: Labels) -> Labels:
+    """`labels` without those whose value is empty (the same object if none is)."""
+    if all(value != "" for _, value in labels):
+        return labels
+    return tuple(pair for pair in labels if pair[1] != "")
 
 
 # Series (metric, labels) that passed the rules under the current limits.
@@ -145,8 +162,6 @@ def label_error(key: str, value: str, limits: Limits = DEFAULT_LIMITS) -> str | 
         return f"label key {key[:40]!r}… is {len(key)} characters long, over the limit of {limits.max_name_length}"
     if not isinstance(value, str):
         return f"label {key!r} has a {type(value).__name__} value; label values are strings"
-    if not value:
-        return f"label {key!r} has an empty value (leave the label out instead)"
     if len(value) > limits.max_label_value_length:
         return (
             f"label {key!r} value is {len(value)} characters long, "

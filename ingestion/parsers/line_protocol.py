@@ -22,6 +22,8 @@ How lines become samples (the documented mapping):
   without one the line gets the server's time. Storage keeps microseconds, so
   nanoseconds are truncated (towards the past), and two points of a series
   within one microsecond are one point: the first value is kept.
+- A tag with an empty value (``model=``) is no label, as on every write
+  path (InfluxDB itself refuses the line).
 - Escapes follow InfluxDB: in the measurement ``\\,`` and ``\\ ``; in tag keys,
   tag values and field keys also ``\\=``; in string fields ``\\"`` and ``\\\\``.
   A backslash before any other character is kept as it is.
@@ -340,7 +342,7 @@ def _labels(pairs: list[tuple[str, str]]) -> Labels:
         if not name:
             raise LineSyntaxError("missing tag key")
         if not value:
-            raise LineSyntaxError(f"missing tag value for tag {name!r}")
+            continue  # an empty value is no label (Prometheus' rule, on every write path)
         key = _NOT_LABEL_CHAR.sub("_", name)
         if key in labels:
             raise LineSyntaxError(f"duplicate tag key {key!r}")

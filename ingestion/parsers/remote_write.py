@@ -12,8 +12,11 @@ lines) rather than through generated code and the protobuf runtime::
 
 - The ``__name__`` label is the metric; the other labels are the labels.
 - Metadata, exemplars and native histograms are skipped (not stored).
-- Staleness markers (the special NaN Prometheus sends when a series
-  disappears) are skipped silently; they mark an end, not a value.
+- Samples whose value is not a finite number are skipped, neither stored
+  nor refused: staleness markers (the special NaN Prometheus sends when a
+  series disappears: an end, not a value) and the NaN and ±Inf values some
+  of Prometheus' own metrics carry. tsmon stores finite values only, and a
+  refused batch would count as failed samples in Prometheus.
 - Errors are numbered by time series in the request, from 1. A body that is
   not snappy or not a WriteRequest is one error for the whole request.
 - `decompressed_size` reads the size the snappy block announces, so a caller
@@ -23,6 +26,7 @@ lines) rather than through generated code and the protobuf runtime::
 from __future__ import annotations
 
 import struct
+from math import isfinite
 
 import cramjam
 
@@ -118,14 +122,14 @@ def _read_label(buf: bytes, start: int, end: int) -> tuple[str, str]:
 
 
 def _read_sample(buf: bytes, start: int, end: int) -> tuple[int, float] | None:
-    """(timestamp ms, value) of a Sample message; None for a staleness marker."""
+    """(timestamp ms, value) of a Sample message; None for a staleness
+    marker or any other value that is not a finite number."""
     value, ts_ms = 0.0, 0
     for field, wire_type, field_start, field_end in _fields(buf, start, end):
         if field == 1 and wire_type == 1:
-            bits = _UINT64.unpack_from(buf, field_start)[0]
-            if bits == STALE_NAN_BITS:
-                return None
             value = _DOUBLE.unpack_from(buf, field_start)[0]
+            if not isfinite(value):  # STALE_NAN_BITS among them
+                return None
         elif field == 2 and wire_type == 0:
             ts_ms = field_end & _MASK64
             if ts_ms >= 1 << 63:  # int64 is sent as its two's complement

@@ -12,6 +12,8 @@ raw body or a form upload).
 | a Content-Encoding tsmon does not read | 415 | nothing |
 | a line that is not UTF-8 | 400 naming the line (JSON: "invalid JSON") | line protocol: the other lines; else nothing |
 | NaN or ±infinity; a time older than the retention or over 10 minutes ahead | 400 naming the line and the reason | the other lines |
+| remote write: NaN or ±infinity (staleness markers, Prometheus' own NaNs) | 204: skipped, not refused (a 400 fails the whole batch in Prometheus) | the other samples |
+| a label with an empty value (`model=""`) | accepted: it is no label, as in Prometheus | the series without that label |
 | a new series past TSMON_MAX_SERIES_PER_SOURCE, TSMON_MAX_SERIES_PER_KEY or TSMON_MAX_SERIES | 400 naming the line and the limit | the other lines |
 | a name, label key or value over its limit, too many labels, a series key over 2048 bytes, NUL in a value | 400 naming the line and the reason | the other lines |
 | a metric name or label key outside the Prometheus grammar (SQL- or HTML-shaped, say) | 400 naming the line and the reason; line protocol maps the characters to `_` (Telegraf's rule) | the other lines |
@@ -374,8 +376,18 @@ def assert_second_line_refused_and_first_written(response, path: str, reason: st
     assert Series.objects.count() == 1
 
 
-@pytest.mark.parametrize("rule", VALUE_AND_TIME_RULES, ids=VALUE_AND_TIME_RULES)
-@pytest.mark.parametrize("path", SENDERS_WITH_CSV)
+NOT_FINITE = ("nan", "infinity", "minus infinity")
+
+
+@pytest.mark.parametrize(
+    "path, rule",
+    [
+        (path, rule)
+        for path in SENDERS_WITH_CSV
+        for rule in VALUE_AND_TIME_RULES
+        if not (path == "remote write" and rule in NOT_FINITE)
+    ],
+)
 def test_bad_values_and_times_are_refused_by_line_on_every_path(path, rule):
     make_bad, reason = VALUE_AND_TIME_RULES[rule]
     good = good_point()
@@ -383,6 +395,31 @@ def test_bad_values_and_times_are_refused_by_line_on_every_path(path, rule):
     response = SENDERS_WITH_CSV[path](client_with_key(), [good, make_bad(good._replace(ts=good.ts + 1))])
 
     assert_second_line_refused_and_first_written(response, path, reason, good)
+
+
+@pytest.mark.parametrize("rule", NOT_FINITE)
+def test_remote_write_skips_values_that_are_not_finite_and_answers_204(rule):
+    """Prometheus sends NaN (staleness markers, and its own metrics' values):
+    a 400 would count the whole batch as failed there. They are not stored."""
+    make_bad, _ = VALUE_AND_TIME_RULES[rule]
+    good = good_point()
+
+    response = send_remote_write(client_with_key(), [good, make_bad(good._replace(ts=good.ts + 1))])
+
+    assert response.status_code == 204
+    assert [(key, value) for key, _, value in stored_points()] == [
+        (Series.make_key(good.metric, good.labels), 1.0)
+    ]
+
+
+@pytest.mark.parametrize("path", SENDERS)
+def test_a_label_with_an_empty_value_is_no_label_on_every_path(path):
+    good = good_point()
+
+    response = SENDERS[path](client_with_key(), [good._replace(labels={**good.labels, "model": ""})])
+
+    assert response.status_code in (200, 204)
+    assert [key for key, _, _ in stored_points()] == [Series.make_key(good.metric, good.labels)]
 
 
 @pytest.mark.parametrize("rule", SERIES_RULES, ids=SERIES_RULES)

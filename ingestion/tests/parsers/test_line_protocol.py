@@ -142,7 +142,6 @@ def test_negative_timestamps_are_read():
         ("cpu f=1 1.5", "bad timestamp"),
         ("cpu f=1 1 2", "after the timestamp"),
         ("cpu,host f=1", "has no '='"),
-        ("cpu,host= f=1", "missing tag value"),
         ("cpu,=a f=1", "missing tag key"),
         ("cpu,a=b=c f=1", "unescaped '='"),
         ("cpu,a=1,a=2 f=1", "duplicate tag key"),
@@ -217,3 +216,10 @@ def test_unicode_tag_values_are_kept_exactly_as_sent_not_normalised():
     samples = parse(f"m,site={composed} f=1 1\nm,site={decomposed} f=1 1").samples
 
     assert [s.labels for s in samples] == [(("site", composed),), (("site", decomposed),)]
+
+
+def test_a_tag_with_an_empty_value_is_no_label():
+    assert parse("cpu,host=a,model= f=1 1\ncpu,model=,host=a f=2 1").samples == [
+        Sample("cpu_f", (("host", "a"),), 0, 1.0, 1),
+        Sample("cpu_f", (("host", "a"),), 0, 2.0, 2),
+    ]

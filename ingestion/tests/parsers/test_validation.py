@@ -31,7 +31,6 @@ def test_a_good_sample_passes():
         ("m", (("1a", "x"),), "not a valid Prometheus label name"),
         ("m", (("a:b", "x"),), "not a valid Prometheus label name"),
         ("m", (("__name__", "x"),), "reserved"),
-        ("m", (("a", ""),), "empty value"),
         ("m", (("a", "x" * 1025),), "over the limit of 1024"),
         ("m", (("host", "h" * 254),), "host name's limit of 253"),
         ("m", (("a", "x\x00y"),), "NUL"),
@@ -118,3 +117,21 @@ def test_json_with_nan_from_pythons_json_dumps_refuses_only_that_row():
     ]  # NaN and big numbers reach validation as values
     checked = validate_samples(result.samples, 1_800_000_000_000_000)
     assert [s.line for s in checked.samples] == [1, 3] and checked.errors[0].line == 2
+
+
+def test_a_label_with_an_empty_value_is_no_label():
+    """Prometheus' rule: node_exporter's node_os_info sends `build_id=""` and the like."""
+    samples = [
+        Sample("node_os_info", (("build_id", ""), ("id", "debian")), NOW_US, 1.0, 1),
+        Sample("node_os_info", (("build_id", ""), ("id", "debian")), NOW_US - 1, 1.0, 2),
+        Sample("up", (("job", ""),), NOW_US, 1.0, 3),
+    ]
+
+    result = validate_samples(samples, NOW_US)
+
+    assert result.errors == []
+    assert [(s.metric, s.labels, s.line) for s in result.samples] == [
+        ("node_os_info", (("id", "debian"),), 1),
+        ("node_os_info", (("id", "debian"),), 2),
+        ("up", (), 3),
+    ]
