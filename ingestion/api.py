@@ -26,6 +26,8 @@ from django.db import DatabaseError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -66,10 +68,23 @@ class InputError(Exception):
         super().__init__(message)
 
 
+class AnswerInJson(DefaultContentNegotiation):
+    """Write answers are JSON (or empty) whatever the client accepts.
+
+    The influxdb 1.x client asks for `application/x-msgpack`; a 406 there
+    would refuse a write for the shape of an answer it does not read.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class WriteView(APIView):
     """Shared plumbing of the write endpoints; subclasses parse and answer."""
 
     required_scope = ApiScope.WRITE
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = AnswerInJson
 
     def dispatch(self, request, *args, **kwargs):
         started = time.perf_counter()
