@@ -1,8 +1,10 @@
 """Admin pages for alert rules, alerts, silences, channels, notifications and deliveries."""
 
+from django import forms
 from django.contrib import admin
 
 from analytics.models.alerts import Alert, AlertRule, Delivery, Notification, NotificationChannel, Silence
+from tsmon import outbound
 
 
 @admin.register(AlertRule)
@@ -28,8 +30,20 @@ class SilenceAdmin(admin.ModelAdmin):
     search_fields = ["matchers", "comment"]
 
 
+class NotificationChannelForm(forms.ModelForm):
+    # Only where tsmon.outbound lets tsmon send (checked again at every delivery).
+    url = forms.URLField(
+        max_length=500, required=False, assume_scheme="https", validators=[outbound.validate_destination]
+    )
+
+    class Meta:
+        model = NotificationChannel
+        fields = "__all__"
+
+
 @admin.register(NotificationChannel)
 class NotificationChannelAdmin(admin.ModelAdmin):
+    form = NotificationChannelForm
     list_display = ["name", "kind", "url", "disabled_reason", "disabled_at"]
     list_filter = ["kind"]
 

@@ -59,16 +59,9 @@ class NotificationChannelSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "disabled_reason": {
                 "help_text": "Set by tsmon when sending fails permanently; clear it to re-enable."
-            }
+            },
+            "url": {"validators": [outbound.validate_destination]},
         }
-
-    def validate_url(self, url: str) -> str:
-        if url:
-            try:
-                outbound.check_url(url)
-            except outbound.OutboundRefused as exc:
-                raise serializers.ValidationError(str(exc)) from None
-        return url
 
     def validate_addresses(self, addresses: list[str]) -> list[str]:
         for address in addresses:

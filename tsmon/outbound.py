@@ -33,6 +33,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 SCHEMES = ("http", "https")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -68,6 +69,15 @@ def check_url(url: str) -> None:
         return
     for *_, sockaddr in addresses:
         check_address(sockaddr[0], host)
+
+
+def validate_destination(url: str) -> None:
+    """`check_url` as a Django validator: for the fields of forms and serializers that save a URL."""
+    if url:
+        try:
+            check_url(url)
+        except OutboundRefused as exc:
+            raise ValidationError(str(exc), code="destination") from None
 
 
 def _host_and_port(url: str) -> tuple[str, int]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
+from analytics.alerts_admin import NotificationChannelForm
 from analytics.models import Delivery, NotificationChannel
 from analytics.tests.alert_helpers import NOW, forget_caches, make_rule, serve_webhook, store, webhook_channel
 from ingestion import scrape
@@ -82,11 +83,31 @@ def test_a_channel_to_a_scheme_or_address_tsmon_refuses_is_a_400_naming_the_url(
     assert not NotificationChannel.objects.exists()
 
 
+ADMIN_FORMS = {
+    "scrape target": lambda url: ScrapeTargetForm(
+        {"name": "node", "url": url, "interval_seconds": 60, "labels": "{}"}
+    ),
+    "channel": lambda url: NotificationChannelForm(
+        {"name": "hook", "kind": "webhook", "url": url, "addresses": "[]", "created_at": "2026-12-01 12:00"}
+    ),
+}
+
+
+@pytest.mark.parametrize("make_form", ADMIN_FORMS.values(), ids=ADMIN_FORMS)
 @pytest.mark.parametrize(("url", "reason"), REFUSED_URLS.values(), ids=REFUSED_URLS)
-def test_a_scrape_target_tsmon_refuses_is_an_error_on_its_url_in_the_admin(url, reason):
-    form = ScrapeTargetForm({"name": "node", "url": url, "interval_seconds": 60, "labels": "{}"})
+def test_a_destination_tsmon_refuses_is_an_error_on_its_url_in_the_admin(url, reason, make_form):
+    form = make_form(url)
 
     assert not form.is_valid() and reason in form.errors["url"][0]
+
+
+@pytest.mark.parametrize("make_form", ADMIN_FORMS.values(), ids=ADMIN_FORMS)
+def test_an_allowed_destination_passes_the_admin(make_form, settings):
+    settings.TSMON_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+
+    form = make_form("http://127.0.0.1:9100/metrics")
+
+    assert form.is_valid(), form.errors
 
 
 def test_an_allowed_network_may_be_reached(admin, receiver, settings):
