@@ -3,7 +3,8 @@
 Machines send `Authorization: Bearer <key>`; InfluxDB clients and Telegraf
 send `Authorization: Token <key>` (or `Token <user>:<key>`, InfluxDB 1.8's
 form), so all are accepted. People use the
-API with their login session instead.
+API with their login session instead, with the scopes their Django
+permissions give them (ingestion.scopes).
 """
 
 from __future__ import annotations

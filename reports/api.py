@@ -1,7 +1,9 @@
 """The reports API: request a report, follow its progress, list, read and download it.
 
 A POST stores a pending report and answers 202 at once; the scheduler (or a
-Celery worker) makes it, and `status` / `progress` say how far it got.
+Celery worker) makes it, and `status` / `progress` say how far it got. A
+requester with too many reports still pending or running gets 429
+(reports.request_limits).
 """
 
 from __future__ import annotations
