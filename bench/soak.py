@@ -378,11 +378,17 @@ def bench(args, scratch: str) -> None:
     print(
         f"soak: {args.rate:,} points/s for {args.duration:.0f} s (after {args.warmup:.0f} s of warm-up), "
         f"{args.series:,} series, {args.batch:,} points a request from {args.writers} writers, "
-        f"{args.query_clients} query clients (a query every {args.query_interval} s each); gunicorn {args.workers}x{args.threads}, {os.cpu_count()} CPUs\n"
+        f"{args.query_clients} query clients (a query every {args.query_interval} s each); gunicorn {args.workers}x{args.threads} ({args.worker_class or 'TsmonWorker'}), {os.cpu_count()} CPUs\n"
     )
     unlimited = "100000000/min"  # throttling would measure the limiter
+    worker_class = ("--worker-class", args.worker_class) if args.worker_class else ()
     with gunicorn(
-        scratch, args.workers, args.threads, TSMON_THROTTLE_WRITE=unlimited, TSMON_THROTTLE_READ=unlimited
+        scratch,
+        args.workers,
+        args.threads,
+        gunicorn_args=worker_class,
+        TSMON_THROTTLE_WRITE=unlimited,
+        TSMON_THROTTLE_READ=unlimited,
     ) as (port, process):
         healthz_idle = idle_healthz(port)
         series_ids = create_series(port, write_key, args)
@@ -532,6 +538,10 @@ def main(argv=None) -> None:
         type=float,
         default=5,
         help="seconds between large queries, 1,000 series over the whole range (default 5; 0: none)",
+    )
+    parser.add_argument(
+        "--worker-class",
+        help="another gunicorn worker class to compare with, e.g. gthread (default: make run's)",
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as make run)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4, as make run)")
