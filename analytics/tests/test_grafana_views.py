@@ -1,6 +1,8 @@
 """The SQL a Grafana PostgreSQL data source runs against tsmon's views."""
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -85,3 +87,46 @@ def test_a_read_only_role_sees_the_views_and_nothing_else(stored):
         query("RESET ROLE")
         query("DROP OWNED BY tsmon_grafana_probe")
         query("DROP ROLE tsmon_grafana_probe")
+
+
+def test_every_series_has_a_host_to_filter_on_whatever_wrote_it(stored):
+    from ingestion.models import Source
+
+    write_samples(make_samples("up", {"instance": "10.0.0.5:9100", "job": "node"}, START, 1))  # Prometheus
+    write_samples(make_samples("up", {"instance": "[::1]:9090", "job": "self"}, START, 1))
+    write_samples(make_samples("queue_depth", {}, START, 1), source=Source.objects.create(name="batch-1"))
+
+    rows = query("SELECT DISTINCT series, host FROM tsmon_points WHERE metric IN ('up', 'queue_depth')")
+
+    assert sorted(rows) == [
+        ("queue_depth", "batch-1"),  # the key's source
+        ('up{instance="10.0.0.5:9100",job="node"}', "10.0.0.5"),  # the instance without its port
+        ('up{instance="[::1]:9090",job="self"}', "[::1]"),
+    ]
+
+
+def expand_grafana_macros(sql: str) -> str:
+    """Expand the macros and variables of docs/grafana/tsmon.json as Grafana's
+    PostgreSQL data source does, for a two-hour range, 1-minute interval,
+    metric cpu_usage_percent and both web hosts."""
+    time_filter = "time BETWEEN '2026-11-19T23:00:00Z' AND '2026-11-20T00:59:59Z'"
+    sql = sql.replace("$__timeFilter(time)", time_filter)
+    sql = sql.replace(
+        "$__timeGroupAlias(time, $__interval)", 'floor(extract(epoch from time)/60)*60 AS "time"'
+    )
+    return sql.replace("$metric", "cpu_usage_percent").replace("$host", "'web-1','web-2'")
+
+
+def test_the_example_dashboard_queries_run_against_the_views(stored):
+    dashboard = json.loads((Path(__file__).resolve().parents[2] / "docs/grafana/tsmon.json").read_text())
+    queries = [t["rawSql"] for panel in dashboard["panels"] for t in panel["targets"]]
+    queries += [a["target"]["rawSql"] for a in dashboard["annotations"]["list"]]
+    queries += [v["query"] for v in dashboard["templating"]["list"]]
+
+    answers = [query(expand_grafana_macros(sql)) for sql in queries]
+
+    by_host = answers[0]
+    assert len(by_host) == 2 * 120 and {host for _, host, _ in by_host} == {"web-1", "web-2"}
+    assert [host for _, host, score in answers[1]] == ["web-1"]  # the one stored anomaly
+    assert answers[-1] == [("web-1",), ("web-2",)]  # the host variable's choices
+    assert answers[-2] == [("cpu_usage_percent",)]
