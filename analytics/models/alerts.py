@@ -68,8 +68,17 @@ OPEN_STATES = (AlertState.PENDING, AlertState.FIRING, AlertState.RECOVERING)
 
 
 class ChannelKind(models.TextChoices):
-    WEBHOOK = "webhook", "webhook (Alertmanager JSON)"
+    # The JSON an Alertmanager sends to *its* receivers: for webhook receivers, not for an Alertmanager.
+    WEBHOOK = "webhook", "webhook receiver (the JSON Alertmanager sends its receivers)"
     EMAIL = "email", "e-mail"
+    ALERTMANAGER = "alertmanager", "Alertmanager (pushed to its API, as Prometheus does)"
+    SLACK = "slack", "Slack-compatible incoming webhook"
+    DINGTALK = "dingtalk", "DingTalk robot webhook"
+
+
+class MessageFormat(models.TextChoices):
+    MARKDOWN = "markdown", "markdown"
+    TEXT = "text", "plain text"
 
 
 class NotificationOutcome(models.TextChoices):
@@ -86,7 +95,7 @@ class DeliveryOutcome(models.TextChoices):
 
 
 class NotificationChannel(models.Model):
-    """Where notifications go: a webhook URL or e-mail addresses.
+    """Where notifications go: a URL (webhook, Alertmanager, chat) or e-mail addresses.
 
     A channel that fails permanently (a 4xx other than 429, a malformed
     address) gets a `disabled_reason` and receives nothing until someone
@@ -97,6 +106,12 @@ class NotificationChannel(models.Model):
     kind = models.CharField(max_length=16, choices=ChannelKind.choices)
     url = models.URLField(max_length=500, blank=True)
     addresses = ArrayField(models.CharField(max_length=254), default=list, blank=True)
+    # A DingTalk robot's signing secret (`SEC…`); never shown by the API.
+    secret = models.CharField(max_length=200, blank=True)
+    # How chat channels word their messages (DingTalk: text or markdown).
+    message_format = models.CharField(
+        max_length=16, choices=MessageFormat.choices, default=MessageFormat.MARKDOWN
+    )
     disabled_reason = models.TextField(blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -248,6 +263,8 @@ class Alert(models.Model):
     acknowledged_by = models.CharField(max_length=150, blank=True)
     silenced_by = models.ForeignKey(Silence, null=True, blank=True, on_delete=models.SET_NULL)
     last_notified_at = models.DateTimeField(null=True, blank=True)
+    # The last time the alert was pushed to the rule's Alertmanager channels.
+    last_pushed_at = models.DateTimeField(null=True, blank=True)
 
     objects = AlertQuerySet.as_manager()
 
@@ -337,6 +354,21 @@ class Alert(models.Model):
         elapsed = (now - self.last_notified_at).total_seconds()
         return elapsed >= self.rule.repeat_interval_seconds
 
+    def wants_push(self, event: str | None, now: dt.datetime, resend_seconds: int) -> bool:
+        """Should this evaluation push the alert to Alertmanager? As Prometheus
+        does: a firing alert every `resend_seconds`, since Alertmanager ends
+        an alert that is not re-sent before its endsAt; a resolved one once,
+        if it was pushed. Acknowledged alerts are still pushed (Alertmanager
+        repeats and silences on its own; stopping would resolve them there);
+        silenced ones are not, as they notify no channel."""
+        if event == "resolved":
+            return self.last_pushed_at is not None
+        if self.state not in (AlertState.FIRING, AlertState.RECOVERING) or self.silenced_by_id is not None:
+            return False
+        if self.last_pushed_at is None:
+            return True
+        return (now - self.last_pushed_at).total_seconds() >= resend_seconds
+
     def acknowledge(self, by: str, now: dt.datetime) -> None:
         self.acknowledged_at, self.acknowledged_by = now, by[:150]
         self.save(update_fields=["acknowledged_at", "acknowledged_by"])
@@ -346,7 +378,9 @@ class Notification(models.Model):
     """One message to one channel about a group of alerts: a row of the queue.
 
     `payload` is the Alertmanager webhook (version 4) message as it stood
-    when the alerts changed; e-mail is rendered from the same payload.
+    when the alerts changed; e-mail and chat messages are rendered from the
+    same payload. For an Alertmanager channel it is `{"alerts": [...]}`, the
+    list its `POST /api/v2/alerts` takes.
     """
 
     MAX_ATTEMPTS = 8
@@ -418,6 +452,7 @@ __all__ = [
     "ChannelKind",
     "Delivery",
     "DeliveryOutcome",
+    "MessageFormat",
     "Notification",
     "NotificationChannel",
     "NotificationOutcome",
