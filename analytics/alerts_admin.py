@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 
+from analytics.channel_checks import channel_errors
 from analytics.models.alerts import Alert, AlertRule, Delivery, Notification, NotificationChannel, Silence
 from tsmon import outbound
 
@@ -36,9 +37,25 @@ class NotificationChannelForm(forms.ModelForm):
         max_length=500, required=False, assume_scheme="https", validators=[outbound.validate_destination]
     )
 
+    # Typed, not shown back: it signs every DingTalk message.
+    secret = forms.CharField(max_length=200, required=False, widget=forms.PasswordInput(render_value=False))
+
     class Meta:
         model = NotificationChannel
         fields = "__all__"
+
+    def clean_secret(self) -> str:
+        # An empty box keeps the stored secret (the page never shows it).
+        return self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for field, message in channel_errors(
+            data.get("kind"), data.get("url") or "", data.get("addresses") or [], data.get("secret") or ""
+        ).items():
+            if field not in self.errors:
+                self.add_error(field, message)
+        return data
 
 
 @admin.register(NotificationChannel)

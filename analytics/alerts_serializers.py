@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analytics.alerting import check_template
+from analytics.channel_checks import channel_errors
 from analytics.models.alerts import (
     Alert,
     AlertRule,
@@ -51,17 +52,40 @@ class ChannelKindField(serializers.ChoiceField):
 
 class NotificationChannelSerializer(serializers.ModelSerializer):
     kind = ChannelKindField(choices=ChannelKind.choices)
+    has_secret = serializers.SerializerMethodField()
 
     class Meta:
         model = NotificationChannel
-        fields = ["id", "name", "kind", "url", "addresses", "disabled_reason", "disabled_at", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "url",
+            "addresses",
+            "secret",
+            "has_secret",
+            "message_format",
+            "disabled_reason",
+            "disabled_at",
+            "created_at",
+        ]
         read_only_fields = ["id", "disabled_at", "created_at"]
         extra_kwargs = {
             "disabled_reason": {
                 "help_text": "Set by tsmon when sending fails permanently; clear it to re-enable."
             },
-            "url": {"validators": [outbound.validate_destination]},
+            "url": {
+                "validators": [outbound.validate_destination],
+                "help_text": "webhook, slack, dingtalk: the URL posted to; alertmanager: its base URL"
+                " (tsmon posts to <url>/api/v2/alerts).",
+            },
+            # Written, never shown: it signs every message.
+            "secret": {"write_only": True, "help_text": "dingtalk only: the robot's signing secret (SEC…)."},
+            "message_format": {"help_text": "dingtalk: markdown or text."},
         }
+
+    def get_has_secret(self, channel: NotificationChannel) -> bool:
+        return bool(channel.secret)
 
     def validate_addresses(self, addresses: list[str]) -> list[str]:
         for address in addresses:
@@ -72,13 +96,14 @@ class NotificationChannelSerializer(serializers.ModelSerializer):
         return addresses
 
     def validate(self, attrs: dict) -> dict:
-        kind = attrs.get("kind", getattr(self.instance, "kind", None))
-        url = attrs.get("url", getattr(self.instance, "url", ""))
-        addresses = attrs.get("addresses", getattr(self.instance, "addresses", []))
-        if kind == ChannelKind.WEBHOOK and not url:
-            raise serializers.ValidationError({"url": "a webhook channel needs a URL"})
-        if kind == ChannelKind.EMAIL and not addresses:
-            raise serializers.ValidationError({"addresses": "an e-mail channel needs at least one address"})
+        def current(name: str, default):
+            return attrs.get(name, getattr(self.instance, name, default))
+
+        errors = channel_errors(
+            current("kind", None), current("url", ""), current("addresses", []), current("secret", "")
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
         if "disabled_reason" in attrs:
             attrs["disabled_at"] = timezone.now() if attrs["disabled_reason"] else None
         return attrs
