@@ -20,10 +20,12 @@ from django.conf import settings
 from django.db import connection
 from django.template import Context, Engine, TemplateSyntaxError
 
+from analytics import alertmanager_push
 from analytics.models.alerts import (
     Alert,
     AlertRule,
     AlertState,
+    ChannelKind,
     Notification,
     RuleKind,
     Silence,
@@ -48,6 +50,7 @@ ALERT_FIELDS = [
     "details",
     "silenced_by",
     "last_notified_at",
+    "last_pushed_at",
 ]
 
 _engine = Engine(autoescape=False)
@@ -246,7 +249,9 @@ def evaluate_rule(rule: AlertRule, now: dt.datetime, silences: Sequence[Silence]
     observations = observe(rule, now)
     alerts = list(rule.alerts.open().select_related("series"))
     new = _new_alerts(rule, observations, {a.series_id for a in alerts}, now)
-    to_notify, changed = [], 0
+    pushes = any(c.kind == ChannelKind.ALERTMANAGER and c.is_active for c in rule.channels.all())
+    resend_seconds = settings.TSMON_ALERTMANAGER_RESEND_SECONDS
+    to_notify, to_push, changed = [], [], 0
     for alert in [*alerts, *new]:
         alert.rule = rule  # already loaded; saves a query per alert
         before = alert.state
@@ -259,9 +264,12 @@ def evaluate_rule(rule: AlertRule, now: dt.datetime, silences: Sequence[Silence]
         if alert.wants_notification(event, now):
             alert.last_notified_at = now
             to_notify.append(alert)
+        if pushes and alert.wants_push(event, now, resend_seconds):
+            alert.last_pushed_at = now
+            to_push.append(alert)
     Alert.objects.bulk_create(new)
     Alert.objects.bulk_update(alerts, ALERT_FIELDS)
-    n_notifications = enqueue_notifications(rule, to_notify, now)
+    n_notifications = enqueue_notifications(rule, to_notify, now) + enqueue_pushes(rule, to_push, now)
     return RuleOutcome(len(alerts) + len(new), changed, n_notifications)
 
 
@@ -293,10 +301,11 @@ def _finite(value) -> float | None:
 
 
 def enqueue_notifications(rule: AlertRule, alerts: Sequence[Alert], now: dt.datetime) -> int:
-    """Queue one notification per alert group and active channel of the rule."""
+    """Queue one notification per alert group and active channel of the rule
+    (Alertmanager channels aside: `enqueue_pushes` feeds them)."""
     if not alerts:
         return 0
-    channels = [c for c in rule.channels.all() if c.is_active]
+    channels = [c for c in rule.channels.all() if c.is_active and c.kind != ChannelKind.ALERTMANAGER]
     rows = []
     for group_labels, members in group_alerts(rule, alerts).items():
         message = build_message(rule, dict(group_labels), members)
@@ -313,6 +322,34 @@ def enqueue_notifications(rule: AlertRule, alerts: Sequence[Alert], now: dt.date
                     next_attempt_at=now,
                 )
             )
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def enqueue_pushes(rule: AlertRule, alerts: Sequence[Alert], now: dt.datetime) -> int:
+    """Queue one push of `alerts` per active Alertmanager channel of the rule.
+
+    Through the same queue as notifications, so pushes are retried,
+    recorded and disable a channel that refuses them alike.
+    """
+    channels = [c for c in rule.channels.all() if c.is_active and c.kind == ChannelKind.ALERTMANAGER]
+    if not alerts or not channels:
+        return 0
+    payload = alertmanager_push.push_payload(rule, alerts, now, settings.TSMON_ALERTMANAGER_RESEND_SECONDS)
+    firing = any(a.state not in (AlertState.RESOLVED, AlertState.INACTIVE) for a in alerts)
+    rows = [
+        Notification(
+            channel=channel,
+            rule=rule,
+            status="firing" if firing else "resolved",
+            group_key="{}:" + _braced({"alertname": rule.name}),
+            payload=payload,
+            alert_ids=[a.pk for a in alerts],
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for channel in channels
+    ]
     Notification.objects.bulk_create(rows)
     return len(rows)
 
@@ -355,8 +392,8 @@ def alert_item(rule: AlertRule, alert: Alert) -> dict:
         "status": "resolved" if resolved else "firing",
         "labels": _public_labels(alert.labels),
         "annotations": annotations(rule, alert),
-        "startsAt": _rfc3339(alert.fired_at or alert.started_at),
-        "endsAt": _rfc3339(alert.resolved_at) if resolved else ZERO_TIME,
+        "startsAt": rfc3339(alert.fired_at or alert.started_at),
+        "endsAt": rfc3339(alert.resolved_at) if resolved else ZERO_TIME,
         "generatorURL": series_url(alert.series_id),
         "fingerprint": alert.fingerprint,
     }
@@ -445,7 +482,7 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.6g}"
 
 
-def _rfc3339(when: dt.datetime) -> str:
+def rfc3339(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 

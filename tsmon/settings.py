@@ -104,6 +104,9 @@ try:
     # Browser clients on other origins may call the API (off: no origin allowed).
     CORS_ALLOWED_ORIGINS = env_list("TSMON_CORS_ALLOWED_ORIGINS", [])
     TSMON_PUBLIC_URL = env_str("TSMON_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+    # Firing alerts are pushed to Alertmanager channels this often, with endsAt four times as far
+    # ahead (as Prometheus does): shorter than Alertmanager's resolve_timeout (5 min by default).
+    TSMON_ALERTMANAGER_RESEND_SECONDS = env_int("TSMON_ALERTMANAGER_RESEND_SECONDS", 60, minimum=1)
     EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
     EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
