@@ -215,3 +215,18 @@ def test_the_dingtalk_secret_is_written_but_never_shown(admin):
     assert NotificationChannel.objects.get().secret == SECRET
     listed = admin.get("/api/v1/notification-channels")
     assert SECRET not in json.dumps(listed.json())
+
+
+def test_the_admin_form_refuses_a_bad_dingtalk_secret_naming_the_field(admin_client):
+    form = {
+        "name": "dd",
+        "kind": "dingtalk",
+        "url": DINGTALK,
+        "secret": "hunter2",
+        "message_format": "markdown",
+    }
+    response = admin_client.post("/admin/analytics/notificationchannel/add/", {**form, "addresses": ""})
+
+    assert response.status_code == 200  # the form again, with its errors
+    assert "starts with SEC" in str(response.context["adminform"].form.errors["secret"])
+    assert not NotificationChannel.objects.exists()
