@@ -27,16 +27,16 @@ from analytics.serializers import (
 from ingestion.auth import ScopedByMethod
 from ingestion.choices import ApiScope
 from ingestion.models import Series
+from ingestion.pagination import TimeCursorPagination
 from ingestion.query_api import (
     ERRORS,
     MATCH_PARAMETER,
     RANGE_PARAMETERS,
-    TimeCursorPagination,
-    bad_parameter,
     selected_series,
     time_range,
     with_error_responses,
 )
+from ingestion.query_params import bad_parameter, finite_number
 from ingestion.query_serializers import ErrorSerializer
 from ingestion.time_range import TimeRangeError, parse_duration
 
@@ -78,10 +78,7 @@ def filter_by_series_and_score(request, queryset):
     if any(params.get(p) for p in ("match", "metric", "source")) or params.getlist("series"):
         queryset = queryset.filter(series__in=selected_series(request))
     if params.get("min_score"):
-        try:
-            min_score = float(params["min_score"])
-        except ValueError:
-            raise bad_parameter("min_score", "must be a number from 0 to 1") from None
+        min_score = finite_number(params["min_score"], "min_score")
         if not 0 <= min_score <= 1:
             raise bad_parameter("min_score", "must be a number from 0 to 1")
         queryset = (
@@ -182,10 +179,10 @@ class ForecastView(APIView):
     def _fresh(self, series, params) -> dict:
         horizon = _duration(params.get("horizon", "7d"), "horizon", maximum=dt.timedelta(days=90))
         step = _duration(params.get("step", "1h"), "step", maximum=dt.timedelta(days=1))
-        levels = tuple(_number(v, "level") for v in params.getlist("level")) or (80, 95)
+        levels = tuple(finite_number(v, "level") for v in params.getlist("level")) or (80, 95)
         if not all(0 < lv < 100 for lv in levels):
             raise bad_parameter("level", "levels are percentages between 0 and 100")
-        threshold = _number(params["threshold"], "threshold") if params.get("threshold") else None
+        threshold = finite_number(params["threshold"], "threshold") if params.get("threshold") else None
         if horizon / step > 5000:
             raise bad_parameter("step", "the horizon holds more than 5000 steps; use a longer step")
         try:
@@ -221,10 +218,3 @@ def _duration(text: str, parameter: str, maximum: dt.timedelta) -> dt.timedelta:
     if value > maximum:
         raise bad_parameter(parameter, f"must be at most {maximum.days} days")
     return value
-
-
-def _number(text: str, parameter: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise bad_parameter(parameter, f"{text!r} is not a number") from None

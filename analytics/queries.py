@@ -20,17 +20,30 @@ from ingestion.queries import read_series_frame
 _COUNT_WINDOW_LOOKBACK = dt.timedelta(days=2)
 
 
+class TooManyPoints(ValueError):
+    """The range holds more points than the caller allows."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"more than {limit} points")
+
+
 def rolling_statistics(
-    series_id: int, start: dt.datetime, end: dt.datetime, window: int | str
+    series_id: int, start: dt.datetime, end: dt.datetime, window: int | str, max_points: int | None = None
 ) -> pd.DataFrame:
     """Rolling mean, variance, std and causal z-score of one series in [start, end).
 
     Points before `start` fill the first windows, so the statistics at
     `start` are the same as in a longer query (and as the jobs compute).
+    Raises TooManyPoints if more than `max_points` (when given) are read,
+    those of the lookback included: the reader's memory stays bounded.
     """
     kind, size = window_to_ns(window)
     lookback = pd.Timedelta(size, "ns").to_pytimedelta() if kind == "time" else _COUNT_WINDOW_LOOKBACK
-    frame = read_series_frame(series_id, start - lookback, end)
+    limit = None if max_points is None else max_points + 1
+    frame = read_series_frame(series_id, start - lookback, end, limit=limit)
+    if max_points is not None and len(frame) > max_points:
+        raise TooManyPoints(max_points)
     ts = frame.index.as_unit("ns").asi8
     stats = rolling_arrays(ts, frame.to_numpy(dtype=np.float64), window)
     table = pd.DataFrame(

@@ -3,17 +3,25 @@
 Views are thin: they parse parameters (a bad one is a 400 naming it), call
 one function of `ingestion.queries` or `analytics.queries`, and return its
 result.
+
+Points and rolling statistics are streamed (JSON or CSV, written chunk by
+chunk from reads of a few thousand rows each), and what one answer may hold is capped:
+series per query, buckets per series, points per answer
+(`TSMON_MAX_QUERY_POINTS`), raw points per page. The browsable API, which
+renders an answer whole, takes small answers only.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.conf import settings
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -24,20 +32,20 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from analytics.queries import rolling_statistics
-from ingestion import queries
+from analytics.queries import TooManyPoints, rolling_statistics
+from ingestion import queries, renderers
 from ingestion.auth import ScopedByMethod
 from ingestion.choices import ApiScope
 from ingestion.models import Series
+from ingestion.pagination import TimeCursorPagination  # noqa: F401  (the other APIs import it from here)
+from ingestion.query_params import bad_parameter, whole_number
 from ingestion.query_serializers import (
     ErrorSerializer,
     PointsResponseSerializer,
@@ -52,9 +60,14 @@ from ingestion.time_range import TimeRangeError, parse_duration, parse_range
 
 DEFAULT_SPAN = dt.timedelta(hours=24)
 DEFAULT_POINT_LIMIT = 10_000
-MAX_POINT_LIMIT = 100_000
+MAX_POINT_LIMIT = 100_000  # raw points per page
 MAX_BUCKETS = 20_000  # per series: more is a client asking for raw points by accident
 MAX_SERIES_PER_QUERY = 1_000
+MAX_ID = 2**63 - 1  # ids are bigints
+MAX_ROLLING_POINTS = 200_000  # points read for one rolling request, the window's lookback included
+# The browsable API renders an answer whole (as an HTML page): small ones only.
+BROWSABLE_MAX_POINTS = 10_000
+STREAMED_FORMATS = ("json", "csv")
 
 MATCH_PARAMETER = OpenApiParameter(
     "match", str, description='Series selector, e.g. `cpu_usage_percent{host=~"web-.*"}`'
@@ -63,7 +76,8 @@ RANGE_PARAMETERS = [
     OpenApiParameter("start", str, description="RFC 3339, epoch seconds or `now-1h` (default: end − 24h)"),
     OpenApiParameter("end", str, description="RFC 3339, epoch seconds or `now` (default: now)"),
 ]
-AUTH_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 429: ErrorSerializer}
+# Any request may also meet its statement timeout: 503 naming the limit.
+AUTH_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 429: ErrorSerializer, 503: ErrorSerializer}
 ERRORS = {400: ErrorSerializer, **AUTH_ERRORS}
 # DRF's answer to an invalid body: {"name": ["This field is required."]}; a
 # nested field's messages come by key or index, as an object.
@@ -105,10 +119,6 @@ POINTS_EXAMPLE = OpenApiExample(
 )
 
 
-def bad_parameter(parameter: str, message: str) -> ValidationError:
-    return ValidationError({"detail": message, "parameter": parameter})
-
-
 def with_error_responses(serializer: type[Serializer]) -> Callable[[type], type]:
     """Class decorator: document each ModelViewSet action's answer with the
     errors it can give (invalid fields on writes, 404 for one object).
@@ -132,18 +142,6 @@ def with_error_responses(serializer: type[Serializer]) -> Callable[[type], type]
         return extend_schema_view(**actions)(viewset)
 
     return decorate
-
-
-class TimeCursorPagination(CursorPagination):
-    """Cursor pages whose bad `cursor` is a 400 naming it, as for /points:
-    not DRF's 404 for one that does not decode, nor a 500 for one whose
-    position is not a time."""
-
-    def paginate_queryset(self, queryset, request, view=None):
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except (NotFound, DjangoValidationError):
-            raise bad_parameter("cursor", "not a cursor from a previous page's `next`") from None
 
 
 class FormatNegotiation(DefaultContentNegotiation):
@@ -172,9 +170,7 @@ def selected_series(request, queryset: QuerySet | None = None) -> QuerySet:
         queryset = queryset.filter(source__name=params["source"])
     ids = params.getlist("series")
     if ids:
-        if not all(i.isdigit() for i in ids):
-            raise bad_parameter("series", "series ids are whole numbers")
-        queryset = queryset.filter(id__in=[int(i) for i in ids])
+        queryset = queryset.filter(id__in=[whole_number(i, "series", 1, MAX_ID) for i in ids])
     return queryset
 
 
@@ -262,10 +258,20 @@ class PointsView(APIView):
             MATCH_PARAMETER,
             *RANGE_PARAMETERS,
             OpenApiParameter(
-                "step", str, description="bucket length (`5m`, `1h`, seconds); omit for raw points"
+                "step",
+                str,
+                description=(
+                    f"bucket length (`5m`, `1h`, seconds); omit for raw points. At most {MAX_BUCKETS} "
+                    "buckets per series, and series × buckets at most TSMON_MAX_QUERY_POINTS "
+                    "(500,000 unless configured); beyond is a 400"
+                ),
             ),
             OpenApiParameter("agg", str, enum=sorted(queries.AGGREGATES), description="aggregate per bucket"),
-            OpenApiParameter("limit", int, description=f"raw points per page (max {MAX_POINT_LIMIT})"),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_POINT_LIMIT, "default": DEFAULT_POINT_LIMIT},
+                description=f"raw points per page (1 to {MAX_POINT_LIMIT}; beyond is a 400)",
+            ),
             OpenApiParameter("cursor", str, description="from the previous page's `next`"),
             OpenApiParameter("format", str, enum=["json", "csv"]),
         ],
@@ -281,10 +287,10 @@ class PointsView(APIView):
             raise bad_parameter("match", f"selects more than {MAX_SERIES_PER_QUERY} series; narrow it")
         start, end = time_range(request)
         if params.get("step"):
-            return Response(self._downsampled(series, start, end))
-        return Response(self._raw(series, start, end))
+            return self._downsampled(series, start, end)
+        return self._raw(series, start, end)
 
-    def _downsampled(self, series, start, end) -> dict:
+    def _downsampled(self, series, start, end):
         params = self.request.query_params
         try:
             step = parse_duration(params["step"], "step")
@@ -293,23 +299,117 @@ class PointsView(APIView):
         agg = params.get("agg", "mean")
         if agg not in queries.AGGREGATES:
             raise bad_parameter("agg", f"{agg!r} is not one of {', '.join(sorted(queries.AGGREGATES))}")
-        if (end - start) / step > MAX_BUCKETS:
+        buckets = math.ceil((end - start) / step)
+        if buckets > MAX_BUCKETS:
             raise bad_parameter(
                 "step", f"gives more than {MAX_BUCKETS} buckets per series; use a longer step"
             )
-        rows = queries.downsample([s.pk for s in series], start, end, step, agg)
-        return _points_payload(series, rows, start, end, params["step"], agg, next_url=None)
+        _check_answer_size(self.request, len(series), buckets)
+        rows = queries.stream_downsampled([s.pk for s in series], start, end, step, agg)
+        head = {"start": start, "end": end, "step": params["step"], "agg": agg}
+        return _points_answer(self.request, head, series, rows, tail=lambda: {"next": None})
 
-    def _raw(self, series, start, end) -> dict:
-        limit = _limit(self.request.query_params.get("limit"))
-        after = _decode_cursor(self.request.query_params.get("cursor"))
-        rows = queries.read_points([s.pk for s in series], start, end, limit + 1, after)
-        next_url = None
-        if len(rows) > limit:
-            rows = rows[:limit]
-            cursor = _encode_cursor(rows[-1].series_id, rows[-1].ts)
-            next_url = self.request.build_absolute_uri(_with_param(self.request, "cursor", cursor))
-        return _points_payload(series, rows, start, end, None, None, next_url)
+    def _raw(self, series, start, end):
+        params = self.request.query_params
+        limit = DEFAULT_POINT_LIMIT
+        if params.get("limit"):
+            limit = whole_number(params["limit"], "limit", 1, MAX_POINT_LIMIT)
+        if _is_browsable(self.request) and limit > BROWSABLE_MAX_POINTS:
+            raise _too_large_to_browse("limit", limit)
+        after = _decode_cursor(params.get("cursor"))
+        page = _Page(queries.stream_points([s.pk for s in series], start, end, limit + 1, after), limit)
+
+        def tail() -> dict:
+            if not page.more:
+                return {"next": None}
+            cursor = _encode_cursor(*page.last[:2])
+            return {"next": self.request.build_absolute_uri(_with_param(self.request, "cursor", cursor))}
+
+        head = {"start": start, "end": end, "step": None, "agg": None}
+        return _points_answer(self.request, head, series, page, tail)
+
+
+class _Page:
+    """The rows of a raw page, cut at `limit`: the query asks for one row
+    more, so `more` says whether a next page exists, and `last` is where it begins."""
+
+    def __init__(self, rows: queries.RowStream, limit: int):
+        self.rows, self.limit = rows, limit
+        self.more, self.last = False, None
+
+    def __iter__(self) -> Iterator[list[tuple]]:
+        kept = 0
+        for chunk in self.rows:
+            if kept + len(chunk) > self.limit:
+                chunk, self.more = chunk[: self.limit - kept], True
+            if chunk:
+                kept += len(chunk)
+                self.last = chunk[-1]
+                yield chunk
+            if self.more:
+                return
+
+    def close(self) -> None:
+        self.rows.close()
+
+
+def _check_answer_size(request, n_series: int, buckets: int) -> None:
+    """At most TSMON_MAX_QUERY_POINTS points (series × buckets) in one answer."""
+    n_points, limit = n_series * buckets, settings.TSMON_MAX_QUERY_POINTS
+    if n_points > limit:
+        raise bad_parameter(
+            "step",
+            f"step: {n_series} series × {buckets} buckets is {n_points} points, over the limit of {limit} "
+            "per answer (TSMON_MAX_QUERY_POINTS); use a longer step, a shorter range or fewer series",
+        )
+    if _is_browsable(request) and n_points > BROWSABLE_MAX_POINTS:
+        raise _too_large_to_browse("step", n_points)
+
+
+def _is_browsable(request) -> bool:
+    return request.accepted_renderer.format not in STREAMED_FORMATS
+
+
+def _too_large_to_browse(parameter: str, n_points: int):
+    return bad_parameter(
+        parameter,
+        f"{parameter}: the browsable API shows at most {BROWSABLE_MAX_POINTS} points, and this answer may "
+        f"hold {n_points}; ask for less, or for format=json or format=csv",
+    )
+
+
+def _points_answer(request, head: dict, series, rows, tail: Callable[[], dict]):
+    """The points of `series` from `rows` (a RowStream or a page of one), streamed."""
+    described = [{"id": s.pk, "key": s.key, "metric": s.metric, "labels": s.labels} for s in series]
+    if request.accepted_renderer.format == "csv":
+        return _streamed(request, renderers.points_csv(described, rows), rows.close)
+    return _streamed(request, renderers.points_json(head, described, rows, tail), rows.close)
+
+
+def _streamed(request, body: Iterator[bytes], close: Callable[[], None]):
+    """A streamed answer in the negotiated format; for the browsable API (small
+    answers only) the same JSON, read back and rendered as its page."""
+    if _is_browsable(request):
+        try:
+            return Response(json.loads(b"".join(body)))
+        finally:
+            close()
+    renderer = request.accepted_renderer
+    content_type = (
+        f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
+    )
+    return StreamingHttpResponse(_Body(body, close), content_type=content_type)
+
+
+class _Body:
+    """A response body that stops its reads when the response is closed,
+    also when it was never read (Django calls `close` of the content)."""
+
+    def __init__(self, pieces: Iterator[bytes], close: Callable[[], None]):
+        self.pieces, self.close = pieces, close
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.pieces
 
 
 class RollingView(APIView):
@@ -332,12 +432,35 @@ class RollingView(APIView):
         start, end = time_range(request)
         if end - start > dt.timedelta(days=31):
             raise bad_parameter("start", "rolling statistics cover at most 31 days per request")
-        table = rolling_statistics(series.pk, start, end, window)
-        points = [
-            {"ts": ts.isoformat(), **{k: _finite(v) for k, v in row.items()}}
-            for ts, row in zip(table.index, table.to_dict("records"), strict=True)
+        limit = BROWSABLE_MAX_POINTS if _is_browsable(request) else MAX_ROLLING_POINTS
+        try:
+            table = rolling_statistics(series.pk, start, end, window, max_points=limit)
+        except TooManyPoints:
+            raise bad_parameter(
+                "start",
+                f"start: the range (with the window's lookback) holds more than {limit} points; shorten it"
+                + ("" if limit == MAX_ROLLING_POINTS else ", or ask for format=json or format=csv"),
+            ) from None
+        rows = _rolling_rows(table)
+        if request.accepted_renderer.format == "csv":
+            return _streamed(request, renderers.table_csv(["ts", *table.columns], rows), close=_nothing)
+        head = {"series": SeriesSerializer(series).data, "window": str(window)}
+        return _streamed(request, renderers.table_json(head, "points", rows), close=_nothing)
+
+
+def _rolling_rows(table, chunk_rows: int = queries.CHUNK_ROWS) -> Iterator[list[dict]]:
+    """The rolling table as chunks of {"ts": …, column: value or None} rows."""
+    for first in range(0, len(table), chunk_rows):
+        part = table.iloc[first : first + chunk_rows]
+        columns = {name: part[name].to_numpy() for name in part.columns}
+        yield [
+            {"ts": ts.isoformat(), **{name: _finite(values[i]) for name, values in columns.items()}}
+            for i, ts in enumerate(part.index)
         ]
-        return Response({"series": SeriesSerializer(series).data, "window": str(window), "points": points})
+
+
+def _nothing() -> None:
+    """Nothing to free: the rolling table is computed whole (and bounded) before it is sent."""
 
 
 def _window(text: str) -> int | str:
@@ -355,14 +478,6 @@ def _window(text: str) -> int | str:
 def _finite(value: float) -> float | None:
     # JSON has no NaN or infinity; null means "not defined here".
     return float(value) if value is not None and math.isfinite(value) else None
-
-
-def _limit(text: str | None) -> int:
-    if text is None:
-        return DEFAULT_POINT_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= MAX_POINT_LIMIT:
-        raise bad_parameter("limit", f"must be a whole number from 1 to {MAX_POINT_LIMIT}")
-    return int(text)
 
 
 def _encode_cursor(series_id: int, ts: dt.datetime) -> str:
@@ -383,20 +498,3 @@ def _with_param(request, name: str, value: str) -> str:
     query = request.query_params.copy()
     query[name] = value
     return f"{request.path}?{query.urlencode()}"
-
-
-def _points_payload(series, rows, start, end, step, agg, next_url) -> dict:
-    by_id = {s.pk: [] for s in series}
-    for row in rows:
-        by_id[row.series_id].append([row.ts.isoformat(), _finite(row.value)])
-    return {
-        "start": start,
-        "end": end,
-        "step": step,
-        "agg": agg,
-        "series": [
-            {"id": s.pk, "key": s.key, "metric": s.metric, "labels": s.labels, "points": by_id[s.pk]}
-            for s in series
-        ],
-        "next": next_url,
-    }

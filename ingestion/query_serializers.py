@@ -5,17 +5,18 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ingestion.models import Series
-from ingestion.queries import AGGREGATES
+from ingestion.queries import AGGREGATES, check_regexes
 from ingestion.selectors import SelectorError, parse_selector
 
 
 def validated_selector(text: str, allow_empty: bool = False) -> str:
     """A serializer check: `text` must parse as a series selector (or be
-    empty, where that means "every series"); returns it stripped."""
+    empty, where that means "every series"), with regexes PostgreSQL
+    accepts, so that no stored selector fails later; returns it stripped."""
     text = text.strip()
     if text or not allow_empty:
         try:
-            parse_selector(text)
+            check_regexes(parse_selector(text))
         except SelectorError as exc:
             raise serializers.ValidationError(str(exc)) from None
     return text
@@ -82,4 +83,7 @@ class RollingResponseSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    parameter = serializers.CharField(required=False)
+    parameter = serializers.CharField(required=False, help_text="the query parameter at fault (400)")
+    limit = serializers.CharField(
+        required=False, help_text="the setting whose limit the request reached (503: a statement timeout)"
+    )

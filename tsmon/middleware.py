@@ -1,9 +1,13 @@
-"""Request timing: a response header and one log line per request."""
+"""Request timing, the Content-Security-Policy, and statement timeouts per request."""
 
 from __future__ import annotations
 
 import logging
 import time
+
+from django.db import connection
+
+from tsmon import statement_timeouts
 
 logger = logging.getLogger("tsmon.requests")
 
@@ -59,3 +63,32 @@ class ContentSecurityPolicyMiddleware:
             framing = "'self'" if response.get("X-Frame-Options") == "SAMEORIGIN" else "'none'"
             response["Content-Security-Policy"] = f"{CONTENT_SECURITY_POLICY}; frame-ancestors {framing}"
         return response
+
+
+class StatementTimeoutMiddleware:
+    """Bound each request's SQL statements by the limit of its kind (API read,
+    write, page: `tsmon.statement_timeouts`), and answer a statement that the
+    limit cancelled with a 503 naming it.
+
+    The kind is known once the URL is resolved; the limit is set before the
+    request's first statement, so a request that needs no database (the
+    schema, say) opens no connection for it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with connection.execute_wrapper(statement_timeouts.BoundStatements(request)):
+            return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request.statement_timeout_kind = statement_timeouts.request_kind(request, view_func)
+        return None
+
+    def process_exception(self, request, exception):
+        if not statement_timeouts.is_statement_timeout(exception):
+            return None
+        kind = getattr(request, "statement_timeout_kind", statement_timeouts.PAGES)
+        logger.warning("%s %s: %s", request.method, request.path, statement_timeouts.timeout_message(kind))
+        return statement_timeouts.timeout_response(kind)

@@ -3,12 +3,14 @@ scheduler (`manage.py run_scheduler`) and for Celery beat.
 
 Every job reports each run (tsmon.monitoring.heartbeats), whichever of the
 two runs it, so `/metrics` and tsmon's own alert rules can tell a job that
-stopped succeeding.
+stopped succeeding; each job's SQL statements are bounded by
+TSMON_STATEMENT_TIMEOUT_JOBS_SECONDS (tsmon.statement_timeouts).
 """
 
 from __future__ import annotations
 
 from tsmon.scheduler import PeriodicJob
+from tsmon.statement_timeouts import JOBS, with_statement_timeout
 
 
 def default_jobs() -> list[PeriodicJob]:
@@ -34,7 +36,8 @@ def default_jobs() -> list[PeriodicJob]:
         PeriodicJob("watch_tsmon", 60, watch_tsmon),
     ]
     for job in jobs:
-        job.run = with_heartbeat(job.name, job.run)
+        # Outermost: the heartbeat's own statements are bounded too.
+        job.run = with_statement_timeout(JOBS, with_heartbeat(job.name, job.run))
     return jobs
 
 

@@ -9,6 +9,8 @@ from ingestion.models import ApiKey, Series
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples
 
+from .query_helpers import answer, body
+
 START = dt.datetime(2026, 11, 20, 0, 0, tzinfo=dt.UTC)
 RANGE = {"start": "2026-11-20T00:00:00Z", "end": "2026-11-20T02:00:00Z"}
 
@@ -100,17 +102,18 @@ def test_label_names_and_values_feed_pickers(stored, reader):
 
 def test_raw_points_come_in_pages_that_join_up(stored, reader):
     series = Series.objects.get(metric="disk_used_percent")
-    first = reader.get("/api/v1/points", {"series": series.pk, **RANGE, "limit": 50})
-    assert first.status_code == 200
-    page = first.data["series"][0]["points"]
+    response = reader.get("/api/v1/points", {"series": series.pk, **RANGE, "limit": 50})
+    assert response.status_code == 200
+    first = answer(response)
+    page = first["series"][0]["points"]
     assert len(page) == 50 and page[0] == ["2026-11-20T00:00:00+00:00", 0.0]
 
     values = [v for _, v in page]
-    url = first.data["next"]
+    url = first["next"]
     while url:
-        response = reader.get(url)
-        values += [v for _, v in response.data["series"][0]["points"]]
-        url = response.data["next"]
+        response = answer(reader.get(url))
+        values += [v for _, v in response["series"][0]["points"]]
+        url = response["next"]
     assert values == [float(i) for i in range(120)]
 
 
@@ -121,7 +124,7 @@ def test_downsampled_points_are_exact_aggregates_of_the_raw_points(stored, reade
     )
 
     assert response.status_code == 200
-    got = [v for _, v in response.data["series"][0]["points"]]
+    got = [v for _, v in answer(response)["series"][0]["points"]]
     buckets = stored["web-1"].reshape(4, 30)
     expected = {
         "mean": buckets.mean(axis=1),
@@ -141,7 +144,7 @@ def test_points_come_as_csv_when_asked(stored, reader):
     response = reader.get("/api/v1/points", {"series": series.pk, **RANGE, "limit": 2, "format": "csv"})
 
     assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().splitlines()
+    lines = body(response).decode().splitlines()
     assert lines[0] == "series_id,key,ts,value"
     assert (
         lines[1]
@@ -179,7 +182,7 @@ def test_rolling_statistics_are_those_of_the_algorithm_code(stored, reader):
     )
 
     assert response.status_code == 200
-    points = response.data["points"]
+    points = answer(response)["points"]
     ts = (np.arange(120, dtype=np.int64) * 60 + int(START.timestamp())) * 1_000_000_000
     expected = rolling_arrays(ts, stored["web-2"], 10)
     assert len(points) == 60
@@ -215,3 +218,21 @@ def test_an_admin_key_sets_capacity_and_deletes_a_series_with_its_points(stored)
     from ingestion.queries import point_stats
 
     assert not Series.objects.filter(pk=series.pk).exists() and point_stats(series.pk)[0] == 0
+
+
+@pytest.mark.parametrize("agg", ["mean", "last", "variance", "count"])
+@pytest.mark.parametrize("chunk_rows", [1, 3, 7, 1000])
+def test_streamed_reads_in_small_chunks_give_the_rows_of_one_read(stored, agg, chunk_rows):
+    from ingestion import queries
+
+    ids = list(Series.objects.order_by("id").values_list("id", flat=True))
+    start, end = START + dt.timedelta(minutes=7), START + dt.timedelta(minutes=111)
+    step = dt.timedelta(minutes=13)
+
+    downsampled = queries.stream_downsampled(ids, start, end, step, agg, chunk_rows=chunk_rows)
+    raw = queries.stream_points(ids, start, end, 250, after=(ids[0], START), chunk_rows=chunk_rows)
+
+    assert [row for chunk in downsampled for row in chunk] == queries.downsample(ids, start, end, step, agg)
+    assert [row for chunk in raw for row in chunk] == queries.read_points(
+        ids, start, end, 250, (ids[0], START)
+    )

@@ -575,7 +575,8 @@ def test_json_and_csv_give_the_labels_exactly_as_stored(shaped_series):
     client = client_with_key(scopes=["read"])
 
     listed = client.get("/api/v1/series", {"match": "cpu_usage_percent"}).json()
-    points_csv = client.get("/api/v1/points", {"series": series.pk, "format": "csv"}).content.decode()
+    streamed = client.get("/api/v1/points", {"series": series.pk, "format": "csv"}).streaming_content
+    points_csv = b"".join(streamed).decode()
     report_csv = client.get(f"/api/v1/reports/{report.pk}/csv", {"table": "events"}).content.decode()
 
     assert listed["results"][0]["labels"] == {"host": "web-1", **SHAPED_VALUES}
