@@ -88,7 +88,14 @@ ADMIN_FORMS = {
         {"name": "node", "url": url, "interval_seconds": 60, "labels": "{}"}
     ),
     "channel": lambda url: NotificationChannelForm(
-        {"name": "hook", "kind": "webhook", "url": url, "addresses": "[]", "created_at": "2026-12-01 12:00"}
+        {
+            "name": "hook",
+            "kind": "webhook",
+            "url": url,
+            "addresses": "[]",
+            "message_format": "markdown",
+            "created_at": "2026-12-01 12:00",
+        }
     ),
 }
 
