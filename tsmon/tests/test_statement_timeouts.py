@@ -97,7 +97,7 @@ def test_an_api_read_past_its_limit_is_a_503_naming_it(reader, monkeypatch):
 @override_settings(**ONE_SECOND)
 def test_a_streamed_query_past_its_limit_is_a_503_before_any_point_is_sent(reader, monkeypatch):
     monkeypatch.setattr(
-        queries, "_downsample_query", lambda *a: ("SELECT 1, now(), 1.0::float8 FROM pg_sleep(3)", [])
+        queries, "_downsample_query", lambda *a, **kw: ("SELECT 1, now(), 1.0::float8 FROM pg_sleep(3)", [])
     )
 
     series = Series.objects.create(metric="cpu", labels={}, key="cpu")
