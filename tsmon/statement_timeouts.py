@@ -60,7 +60,8 @@ def set_statement_timeout(kind: str, database=connection) -> None:
     given = getattr(database, "tsmon_statement_timeout", None)
     if given is not None and given[0] is database.connection and given[1] == value:
         return
-    with database.connection.cursor() as cursor:
+    # Django's errors, as for any statement: a view's `except DatabaseError` holds.
+    with database.wrap_database_errors, database.connection.cursor() as cursor:
         cursor.execute("SELECT set_config('statement_timeout', %s, false)", [value])
     database.tsmon_statement_timeout = None if database.in_atomic_block else (database.connection, value)
 

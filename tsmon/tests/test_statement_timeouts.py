@@ -138,3 +138,29 @@ def test_every_periodic_job_is_bounded_by_the_jobs_limit():
     jobs = default_jobs()
 
     assert jobs and all(job.run.statement_timeout_kind == JOBS for job in jobs)
+
+
+def test_a_database_that_fails_the_limit_fails_as_django_says():
+    """A view's `except DatabaseError` (healthz's 503, the writes' 503) holds for the SET too."""
+    import psycopg2
+    from django.db import DatabaseError
+    from django.db.utils import DatabaseErrorWrapper
+
+    class BrokenConnection:
+        def cursor(self):
+            raise psycopg2.OperationalError("server closed the connection unexpectedly")
+
+    class BrokenDatabase:
+        Database = psycopg2  # what Django's error wrapper maps errors from
+        connection = BrokenConnection()
+        errors_occurred = False
+
+        def ensure_connection(self):
+            pass
+
+        @property
+        def wrap_database_errors(self):
+            return DatabaseErrorWrapper(self)
+
+    with pytest.raises(DatabaseError):
+        statement_timeouts.set_statement_timeout(statement_timeouts.API, BrokenDatabase())
