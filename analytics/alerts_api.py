@@ -32,7 +32,8 @@ from analytics.models.alerts import (
 )
 from ingestion.auth import ScopedByMethod
 from ingestion.choices import ApiScope
-from ingestion.query_api import ERRORS, TimeCursorPagination, bad_parameter, with_error_responses
+from ingestion.query_api import ERRORS, MAX_ID, TimeCursorPagination, bad_parameter, with_error_responses
+from ingestion.query_params import whole_number
 from ingestion.query_serializers import ErrorSerializer
 
 
@@ -57,9 +58,7 @@ def _choice(request, name: str, choices) -> list[str]:
 
 def _ids(request, name: str) -> list[int]:
     values = [v for value in request.query_params.getlist(name) for v in value.split(",") if v]
-    if not all(v.isdigit() for v in values):
-        raise bad_parameter(name, f"{name} ids are whole numbers")
-    return [int(v) for v in values]
+    return [whole_number(v, name, 1, MAX_ID) for v in values]
 
 
 def _flag(request, name: str) -> bool | None:

@@ -464,7 +464,7 @@ def _nothing() -> None:
 
 
 def _window(text: str) -> int | str:
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         if not 2 <= int(text) <= 100_000:
             raise bad_parameter("window", "a count window holds 2 to 100000 points")
         return int(text)

@@ -11,6 +11,8 @@ fails if the behaviour regresses; none may ever be a 5xx.
 | a NUL in any query parameter of a read, or in its path | 400 naming the parameter (`path`), JSON on the API, text on pages |
 | `limit` or `offset` beyond its cap (or a bigint), zero, negative, not a number | 400 naming the parameter and the cap (every list, /points) |
 | series ids beyond a bigint, or digits that are not ASCII (`²`) | 400 naming `series` |
+| alert and delivery filter ids (`rule`, `series`, `channel`, `notification`) likewise, or zero | 400 naming the parameter |
+| a rolling `window` of digits that are not ASCII | 400 naming `window` |
 | `threshold`, `level` or `min_score` that is NaN, ±infinity or beyond a float (`1e309`) | 400 naming the parameter |
 | a downsampled query of more than TSMON_MAX_QUERY_POINTS (series × buckets) | 400 naming `step` and the limit |
 | more than the browsable API renders (10,000 points), asked of it | 400 naming the parameter; JSON and CSV stream it |
@@ -271,6 +273,26 @@ def test_the_schema_documents_every_cap(client):
 @pytest.mark.parametrize("path", ["/api/v1/series", "/api/v1/points", "/api/v1/anomalies"])
 def test_series_ids_that_are_no_bigint_are_a_400_naming_them(stored, client, path, ids):
     assert refused(client.get(path, {"series": ids}), "series")
+
+
+@pytest.mark.parametrize("ids", ["9" * 30, "²", "-3", "0"])
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/alerts", "rule"),
+        ("/api/v1/alerts", "series"),
+        ("/api/v1/deliveries", "channel"),
+        ("/api/v1/deliveries", "notification"),
+    ],
+)
+def test_alert_filter_ids_that_are_no_bigint_are_a_400_naming_them(client, path, parameter, ids):
+    assert refused(client.get(path, {parameter: ids}), parameter, "whole number")
+
+
+def test_a_rolling_window_of_digits_that_are_not_ascii_is_a_400_naming_it(stored, client):
+    response = client.get(f"/api/v1/series/{stored['web-1'].pk}/rolling", {"window": "²", **RANGE})
+
+    assert refused(response, "window")
 
 
 @pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e309", "-1e309", "infinity"])
