@@ -50,6 +50,7 @@ from ingestion.parsers import (
 )
 from ingestion.parsers.result import shorten
 from ingestion.samples import LineError
+from tsmon import statement_timeouts
 from tsmon.monitoring.instruments import observe_write_request
 
 logger = logging.getLogger(__name__)
@@ -123,9 +124,7 @@ class WriteView(APIView):
         if isinstance(exc, (DatabaseError, psycopg2.Error)):
             logger.exception("write failed in the database; answering 503")
             response = self.failure(
-                status.HTTP_503_SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the database is unavailable; nothing was written, retry later",
+                status.HTTP_503_SERVICE_UNAVAILABLE, "unavailable", _unavailable_reason(exc)
             )
             response["Retry-After"] = RETRY_AFTER_SECONDS
             return response
@@ -173,6 +172,14 @@ def precision_param(request, default: str) -> str:
     if value not in PRECISIONS:
         raise InputError(f"precision {value!r} is not one of {', '.join(PRECISIONS)}")
     return value
+
+
+def _unavailable_reason(exc: Exception) -> str:
+    """Why a write failed in the database: the writes' statement limit, named
+    (a batch too large for it), or the database itself."""
+    if statement_timeouts.is_statement_timeout(exc):
+        return f"nothing was written: {statement_timeouts.timeout_message(statement_timeouts.WRITES)}"
+    return "the database is unavailable; nothing was written, retry later"
 
 
 def _counts(outcome: IngestOutcome) -> dict:

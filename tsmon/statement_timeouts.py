@@ -107,10 +107,17 @@ def is_statement_timeout(exc: BaseException) -> bool:
     return isinstance(cause, psycopg2.errors.QueryCanceled) and "statement timeout" in str(cause)
 
 
+ADVICE = {
+    WRITES: "send smaller batches",
+    JOBS: "raise the limit or shard the job",
+}
+READ_ADVICE = "ask for less: fewer series, a shorter range or a longer step"
+
+
 def timeout_message(kind: str) -> str:
     return (
         f"the database took longer than the limit of {limit_seconds(kind)} s for one statement "
-        f"({SETTINGS[kind]}); ask for less: fewer series, a shorter range or a longer step"
+        f"({SETTINGS[kind]}); {ADVICE.get(kind, READ_ADVICE)}"
     )
 
 

@@ -108,6 +108,24 @@ def test_a_streamed_query_past_its_limit_is_a_503_before_any_point_is_sent(reade
     assert response.json()["limit"] == "TSMON_STATEMENT_TIMEOUT_API_SECONDS"
 
 
+@override_settings(TSMON_STATEMENT_TIMEOUT_WRITES_SECONDS=1)
+@pytest.mark.parametrize("path", ["/api/v2/write?bucket=b", "/write?db=b"])
+def test_a_write_past_its_limit_is_a_503_naming_it_with_nothing_written(path, monkeypatch):
+    from ingestion import ingest
+
+    _, key = ApiKey.issue("writer", ["write"])
+    writer = APIClient()
+    writer.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    monkeypatch.setattr(ingest, "write_samples", sleeping(3, None))
+
+    response = writer.post(path, "cpu value=1 1700000000000000000", content_type="text/plain")
+
+    assert response.status_code == 503 and response["Retry-After"]
+    message = response.json().get("message") or response.json()["error"]  # v2's shape, then 1.x's
+    assert "TSMON_STATEMENT_TIMEOUT_WRITES_SECONDS" in message and "smaller batches" in message
+    assert not Series.objects.exists()
+
+
 @override_settings(**ONE_SECOND)
 def test_a_page_past_its_limit_is_a_503_naming_it(admin_client, monkeypatch):
     monkeypatch.setattr(page_queries, "label_pairs", sleeping(3, {}))
