@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
-from analytics import alerting
+from analytics import alert_messages
 from analytics.models.alerts import Alert, AlertRule, AlertState
 
 # Prometheus sets endsAt this many resend intervals ahead.
@@ -33,10 +33,10 @@ def pushed_alert(rule: AlertRule, alert: Alert, firing_ends_at: dt.datetime) -> 
     resolved = alert.state in (AlertState.RESOLVED, AlertState.INACTIVE)
     return {
         "labels": pushed_labels(alert),
-        "annotations": alerting.annotations(rule, alert),
-        "startsAt": alerting.rfc3339(alert.fired_at or alert.started_at),
-        "endsAt": alerting.rfc3339(alert.resolved_at if resolved else firing_ends_at),
-        "generatorURL": alerting.series_url(alert.series_id),
+        "annotations": alert_messages.annotations(rule, alert),
+        "startsAt": alert_messages.rfc3339(alert.fired_at or alert.started_at),
+        "endsAt": alert_messages.rfc3339(alert.resolved_at if resolved else firing_ends_at),
+        "generatorURL": alert_messages.series_url(alert.series_id),
     }
 
 

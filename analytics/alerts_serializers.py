@@ -11,7 +11,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from analytics.alerting import check_template
+from analytics.alert_messages import check_template
 from analytics.channel_checks import channel_errors
 from analytics.models.alerts import (
     Alert,
