@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tsmon.processes import stop_process  # noqa: E402  (importable once ROOT is on the path)
+
 
 def server_url() -> str:
     url = os.environ.get("DATABASE_URL")
@@ -117,8 +119,4 @@ def gunicorn(scratch_url: str, workers: int, threads: int, *, gunicorn_args=(), 
                 time.sleep(0.2)
         yield port, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=20)

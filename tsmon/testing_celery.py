@@ -13,6 +13,8 @@ import redis
 from celery import Celery
 from django.db import connection
 
+from tsmon.processes import stop_process
+
 REDIS_URL = os.environ.get("TSMON_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -81,9 +83,4 @@ def start_worker(
 
 
 def stop_worker(worker: subprocess.Popen) -> None:
-    worker.terminate()
-    try:
-        worker.wait(30)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait(10)
+    stop_process(worker)

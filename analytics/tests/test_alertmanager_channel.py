@@ -35,6 +35,7 @@ from analytics.tests.alert_helpers import (
     webhook_channel,
 )
 from bench.harness import free_port
+from tsmon.processes import stop_process
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager")
 SECOND = dt.timedelta(seconds=1)
@@ -69,11 +70,7 @@ def running_alertmanager(tmp_path):
             wait_until_ready(url, process)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
 
 
 def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 30) -> None:

@@ -31,6 +31,7 @@ from bench.harness import free_port
 from ingestion.choices import ApiScope
 from ingestion.models import ApiKey, ScrapeTarget, Series
 from ingestion.scrape import scrape_due_targets
+from tsmon.processes import stop_process
 
 from .write_helpers import stored_points
 
@@ -167,9 +168,5 @@ class running:
         return self.process
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)
         self.output.close()
