@@ -276,31 +276,65 @@ def post_all(port: int, key: str, path: str, batches: list[Batch], clients: int)
     starts, so the client's formatting does not compete with the server for
     the CPUs; longer runs build them on the fly to keep memory flat.
     """
-    work: queue.Queue = queue.Queue()
     prebuild = len(batches) * BATCH <= PREBUILD_MAX_POINTS
-    for batch in batches:
-        work.put(requests_for(path, batch) if prebuild else batch)
+    headers = {"Authorization": f"Token {key}"}
+    if path == "remote-write":
+        headers["Content-Encoding"] = "snappy"
+
+    def build(item):
+        return requests_for(path, item) if isinstance(item, Batch) else item
+
+    work = [requests_for(path, batch) if prebuild else batch for batch in batches]
+    return send_all(port, work, clients, headers, build=build, label=path)
+
+
+def send_all(
+    port: int,
+    work: list,
+    clients: int,
+    headers: dict,
+    *,
+    build=None,
+    label: str = "",
+    keep_alive: bool = False,
+) -> float:
+    """POST every request of `work` from `clients` threads; return seconds taken.
+
+    Each item of `work` is a list of (url, body, content type), or what
+    `build` turns into one (in the client thread). A new connection per
+    request, or with `keep_alive` one per client thread. Any answer but 200
+    or 204 stops the run and raises.
+    """
+    todo: queue.Queue = queue.Queue()
+    for item in work:
+        todo.put(item)
     failures: list[str] = []
 
     def client():
-        while not failures:
-            try:
-                batch = work.get_nowait()
-            except queue.Empty:
-                return
-            requests = requests_for(path, batch) if isinstance(batch, Batch) else batch
-            for url, body, content_type in requests:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-                headers = {"Authorization": f"Token {key}", "Content-Type": content_type}
-                if path == "remote-write":
-                    headers["Content-Encoding"] = "snappy"
-                connection.request("POST", url, body, headers)
-                response = connection.getresponse()
-                answer = response.read()
-                connection.close()
-                if response.status not in (200, 204):
-                    failures.append(f"{path} answered {response.status}: {answer[:300]!r}")
+        connection = None
+        try:
+            while not failures:
+                try:
+                    item = todo.get_nowait()
+                except queue.Empty:
                     return
+                for url, body, content_type in build(item) if build else item:
+                    if connection is None:
+                        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                    connection.request("POST", url, body, {**headers, "Content-Type": content_type})
+                    response = connection.getresponse()
+                    answer = response.read()
+                    if not keep_alive:
+                        connection.close()
+                        connection = None
+                    if response.status not in (200, 204):
+                        failures.append(f"{label} answered {response.status}: {answer[:300]!r}")
+                        return
+        except Exception as exc:  # a reset connection, a timeout: the run failed
+            failures.append(f"{label}: {exc!r}")
+        finally:
+            if connection is not None:
+                connection.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.perf_counter()
