@@ -96,7 +96,9 @@ def _selected_sql(rule: AlertRule) -> tuple[str, list]:
 
 def _latest_points(rule: AlertRule, now: dt.datetime) -> list[tuple]:
     """(series_id, ts, value) of the latest point in the rule's window, for
-    every selected series; ts and value are None for a series without one."""
+    every selected series; ts and value are None for a series without one,
+    or that has ended (a staleness marker since its latest point: see
+    ingestion.series_ends)."""
     sub, params = _selected_sql(rule)
     since = now - dt.timedelta(seconds=rule.window_seconds)
     with connection.cursor() as cursor:
@@ -107,11 +109,12 @@ def _latest_points(rule: AlertRule, now: dt.datetime) -> list[tuple]:
             LEFT JOIN LATERAL (
                 SELECT ts, value FROM ingestion_point
                 WHERE series_id = s.id AND ts > %s AND ts <= %s
+                  AND (s.ended_at IS NULL OR s.ended_at < ts OR s.ended_at > %s)
                 ORDER BY ts DESC LIMIT 1
             ) p ON true
             WHERE s.id IN ({sub})
             """,
-            [since, now, *params],
+            [since, now, now, *params],
         )
         return cursor.fetchall()
 

@@ -7,15 +7,17 @@ come from settings; `now` is passed in.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import NamedTuple
 
 import psycopg2
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from ingestion.parsers import ParseResult
 from ingestion.samples import LineError
+from ingestion.series_ends import mark_ended
 from ingestion.validation import Limits, validate_samples
 from ingestion.writer import write_samples
 from tsmon.monitoring.instruments import count_points
@@ -56,7 +58,10 @@ def ingest(parsed: ParseResult, now: dt.datetime, source=None, key=None) -> Inge
         raise TooManyPoints(len(parsed.samples), limit)
     checked = validate_samples(parsed.samples, to_us(now), limits_from_settings())
     try:
-        result = write_samples(checked.samples, source=source, key=key)
+        # Series ends (staleness markers) go in with the points or not at all.
+        with transaction.atomic() if parsed.ends else contextlib.nullcontext():
+            result = write_samples(checked.samples, source=source, key=key)
+            mark_ended(parsed.ends)
     except (DatabaseError, psycopg2.Error):
         count_points(parse=len(parsed.errors), db_unavailable=len(parsed.samples))
         raise

@@ -58,6 +58,9 @@ class Series(models.Model):
     # Kept by the writer to within a minute (moving it on every batch cost
     # more than the batch's COPY); the points table has the exact time.
     last_ts = models.DateTimeField(null=True, blank=True)
+    # The latest staleness marker Prometheus sent for the series (it stopped
+    # being scraped): the series has ended unless a point came after it.
+    ended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

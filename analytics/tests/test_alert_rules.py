@@ -8,6 +8,11 @@ from analytics.alert_jobs import evaluate_alert_rules
 from analytics.alerting import observe
 from analytics.models import Alert, Anomaly, Detector, Forecast
 from analytics.tests.alert_helpers import MINUTE, NOW, forget_caches, make_rule, store
+from ingestion.samples import Sample
+from ingestion.series_ends import mark_ended
+
+NAN = float("nan")
+SECOND = dt.timedelta(seconds=1)
 
 
 @pytest.fixture(autouse=True)
@@ -77,6 +82,39 @@ def test_a_no_data_rule_fires_for_a_series_silent_longer_than_its_window(db):
     evaluate_alert_rules(NOW)
 
     assert alert_hosts(rule) == ["gone"]
+
+
+def end_series(series, at: dt.datetime) -> None:
+    """A staleness marker for `series` at `at`, as remote write records one."""
+    mark_ended(
+        [Sample(series.metric, tuple(sorted(series.labels.items())), int(at.timestamp() * 1e6), NAN, 1)]
+    )
+
+
+def test_a_series_that_prometheus_marked_stale_has_no_data_at_once(db):
+    ended = store([95.0] * 5, labels={"host": "ended"}, end=NOW - MINUTE)
+    back = store([95.0] * 5, labels={"host": "back"}, end=NOW - 3 * MINUTE)
+    store([95.0] * 5, labels={"host": "alive"}, end=NOW - MINUTE)
+    end_series(ended, NOW - 30 * SECOND)
+    end_series(back, NOW - 2 * MINUTE - 30 * SECOND)
+    store([95.0], labels={"host": "back"}, end=NOW)  # a point after its marker: running again
+    no_data = make_rule(name="Gone", kind="no_data", window_seconds=300, threshold=None)
+    high = make_rule(name="High", threshold=90)
+
+    evaluate_alert_rules(NOW)
+
+    assert alert_hosts(no_data) == ["ended"]  # within the window, yet ended
+    assert alert_hosts(high) == ["alive", "back"]  # an ended series' last value no longer counts
+
+
+def test_a_staleness_marker_later_than_the_evaluation_is_not_seen_yet(db):
+    ended = store([1.0] * 5, labels={"host": "ended"}, end=NOW - MINUTE)
+    end_series(ended, NOW + MINUTE)
+    rule = make_rule(kind="no_data", window_seconds=300, threshold=None)
+
+    evaluate_alert_rules(NOW)
+
+    assert alert_hosts(rule) == []
 
 
 def test_an_anomaly_rule_fires_when_enough_of_the_window_is_anomalous(db, detector):

@@ -12,11 +12,12 @@ lines) rather than through generated code and the protobuf runtime::
 
 - The ``__name__`` label is the metric; the other labels are the labels.
 - Metadata, exemplars and native histograms are skipped (not stored).
-- Samples whose value is not a finite number are skipped, neither stored
-  nor refused: staleness markers (the special NaN Prometheus sends when a
-  series disappears: an end, not a value) and the NaN and ±Inf values some
-  of Prometheus' own metrics carry. tsmon stores finite values only, and a
-  refused batch would count as failed samples in Prometheus.
+- Samples whose value is not a finite number are neither stored nor
+  refused: tsmon stores finite values only, and a refused batch would count
+  as failed samples in Prometheus. Staleness markers (the special NaN
+  Prometheus sends when a series disappears: an end, not a value) are
+  returned as the result's `ends`; other NaNs and ±Inf (some of
+  Prometheus' own metrics carry them) are skipped.
 - Errors are numbered by time series in the request, from 1. A body that is
   not snappy or not a WriteRequest is one error for the whole request.
 - `decompressed_size` reads the size the snappy block announces, so a caller
@@ -71,21 +72,26 @@ def parse_remote_write(body: bytes, max_decompressed: int | None = None) -> Pars
 def parse_write_request(message: bytes) -> ParseResult:
     """Decode an uncompressed WriteRequest protobuf into samples."""
     samples: list[Sample] = []
+    ends: list[Sample] = []
     errors: list[LineError] = []
     number = 0
     try:
         for field, _, start, end in _fields(message, 0, len(message)):
             if field == 1:
                 number += 1
-                _read_series(message, start, end, number, samples, errors)
+                _read_series(message, start, end, number, (samples, ends), errors)
     except ProtobufError as exc:
         errors.append(LineError(number or 1, f"malformed WriteRequest: {exc}"))
-    return ParseResult(samples, errors)
+    return ParseResult(samples, errors, tuple(ends))
 
 
-def _read_series(buf: bytes, start: int, end: int, number: int, samples: list, errors: list) -> None:
+def _read_series(
+    buf: bytes, start: int, end: int, number: int, into: tuple[list, list], errors: list
+) -> None:
+    """Append the series' finite samples to `into[0]` and its staleness markers to `into[1]`."""
     labels: dict[str, str] = {}
     points: list[tuple[int, float]] = []
+    markers: list[tuple[int, float]] = []
     for field, _, field_start, field_end in _fields(buf, start, end):
         if field == 1:
             name, value = _read_label(buf, field_start, field_end)
@@ -94,16 +100,19 @@ def _read_series(buf: bytes, start: int, end: int, number: int, samples: list, e
                 return
             labels[name] = value
         elif field == 2:
-            point = _read_sample(buf, field_start, field_end)
-            if point is not None:
-                points.append(point)
+            ts_ms, value, stale = _read_sample(buf, field_start, field_end)
+            if isfinite(value):
+                points.append((ts_ms, value))
+            elif stale:
+                markers.append((ts_ms, value))
     metric = labels.pop("__name__", None)
     if not metric:
         if points:
             errors.append(LineError(number, "time series without a __name__ label"))
         return
     canonical = tuple(sorted(labels.items()))
-    samples.extend(Sample(metric, canonical, ts_ms * 1_000, value, number) for ts_ms, value in points)
+    for found, kept in zip((points, markers), into, strict=True):
+        kept.extend(Sample(metric, canonical, ts_ms * 1_000, value, number) for ts_ms, value in found)
 
 
 def _read_label(buf: bytes, start: int, end: int) -> tuple[str, str]:
@@ -121,20 +130,19 @@ def _read_label(buf: bytes, start: int, end: int) -> tuple[str, str]:
     return name, value
 
 
-def _read_sample(buf: bytes, start: int, end: int) -> tuple[int, float] | None:
-    """(timestamp ms, value) of a Sample message; None for a staleness
-    marker or any other value that is not a finite number."""
-    value, ts_ms = 0.0, 0
+def _read_sample(buf: bytes, start: int, end: int) -> tuple[int, float, bool]:
+    """(timestamp ms, value, whether it is a staleness marker) of a Sample message."""
+    value, ts_ms, stale = 0.0, 0, False
     for field, wire_type, field_start, field_end in _fields(buf, start, end):
         if field == 1 and wire_type == 1:
             value = _DOUBLE.unpack_from(buf, field_start)[0]
-            if not isfinite(value):  # STALE_NAN_BITS among them
-                return None
+            if value != value:  # NaN: a staleness marker, or another NaN
+                stale = _UINT64.unpack_from(buf, field_start)[0] == STALE_NAN_BITS
         elif field == 2 and wire_type == 0:
             ts_ms = field_end & _MASK64
             if ts_ms >= 1 << 63:  # int64 is sent as its two's complement
                 ts_ms -= 1 << 64
-    return ts_ms, value
+    return ts_ms, value, stale
 
 
 def _fields(buf: bytes, pos: int, end: int):

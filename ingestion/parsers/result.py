@@ -8,10 +8,13 @@ from ingestion.samples import LineError, Sample
 
 
 class ParseResult(NamedTuple):
-    """Samples in payload order, and one `LineError` per refused line."""
+    """Samples in payload order, one `LineError` per refused line, and the
+    series ends the payload announced (Prometheus' staleness markers: a
+    Sample per marker, its value NaN), which are no points."""
 
     samples: list[Sample]
     errors: list[LineError]
+    ends: tuple[Sample, ...] = ()
 
 
 def shorten(text: str, limit: int = 120) -> str:

@@ -3,7 +3,11 @@
 Bad input (sizes, encodings, the validation rules) is tested for every path in test_bad_input.py.
 """
 
+import datetime as dt
+
 import pytest
+
+from ingestion.models import Series
 
 from .parsers.protobuf_encoding import compress, series_message, write_request
 from .write_helpers import client_with_key, fresh_caches, recent, stored_points  # noqa: F401
@@ -47,6 +51,40 @@ def test_it_stores_what_prometheus_forwards_and_answers_204():
         'up{instance="a:9100",job="node"}',
     ]
     assert stored_points()[0][1:] == (t0, 0.75)
+
+
+def test_a_staleness_marker_ends_its_series_and_creates_none():
+    t0 = recent()
+    ms = int(t0.timestamp()) * 1000
+    up = {"__name__": "up", "job": "node", "model": ""}  # an empty label value is no label
+    body = compress(
+        write_request(
+            [
+                series_message(up, [(1.0, ms)], stale_at=ms + 30_000),
+                series_message({"__name__": "never_stored"}, [], stale_at=ms),
+            ]
+        )
+    )
+
+    response = post(client_with_key(), body)
+
+    assert response.status_code == 204
+    (series,) = Series.objects.all()
+    assert series.key == 'up{job="node"}'
+    assert series.ended_at == t0 + dt.timedelta(seconds=30)
+    assert [p[0] for p in stored_points()] == ['up{job="node"}']  # the marker is no point
+
+
+def test_an_earlier_staleness_marker_does_not_move_a_later_end_back():
+    ms = int(recent().timestamp()) * 1000
+    client = client_with_key()
+    for stale_at in (ms + 60_000, ms + 30_000):
+        post(
+            client,
+            compress(write_request([series_message({"__name__": "up"}, [(1.0, ms)], stale_at=stale_at)])),
+        )
+
+    assert Series.objects.get().ended_at.timestamp() * 1000 == ms + 60_000
 
 
 def test_bad_series_are_listed_and_the_good_ones_written():

@@ -23,10 +23,13 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from django.utils import timezone
 
+from analytics.alert_jobs import evaluate_alert_rules
+from analytics.models.alerts import Alert, AlertRule, AlertState, RuleKind
 from bench.harness import free_port
 from ingestion.choices import ApiScope
 from ingestion.models import ApiKey, ScrapeTarget, Series
@@ -54,9 +57,14 @@ def node_exporter(tmp_path):
     # A fixed, small set of collectors: the page stays the same size from run to run.
     command = [NODE_EXPORTER, f"--web.listen-address=127.0.0.1:{port}", "--collector.disable-defaults"]
     command += [f"--collector.{name}" for name in ("cpu", "diskstats", "loadavg", "meminfo", "os", "uname")]
-    with running(command, tmp_path / "node_exporter.log"):
+    with running(command, tmp_path / "node_exporter.log") as process:
         wait_for(lambda: fetch(f"http://127.0.0.1:{port}/metrics"), "node_exporter to answer")
-        yield f"127.0.0.1:{port}"
+        yield NodeExporter(f"127.0.0.1:{port}", process)
+
+
+class NodeExporter(NamedTuple):
+    address: str
+    process: subprocess.Popen
 
 
 @pytest.fixture
@@ -69,7 +77,7 @@ def prometheus(tmp_path, live_gunicorn, node_exporter):
             {
                 "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
                 "scrape_configs": [
-                    {"job_name": "node", "static_configs": [{"targets": [node_exporter]}]},
+                    {"job_name": "node", "static_configs": [{"targets": [node_exporter.address]}]},
                     {"job_name": "prometheus", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]},
                 ],
                 "remote_write": [
@@ -104,9 +112,24 @@ def test_prometheus_remote_write_fails_no_sample_and_stores_every_finite_one(pro
     assert stored == held
 
 
+def test_a_target_that_goes_away_ends_its_series_and_a_no_data_rule_fires(prometheus, node_exporter):
+    wait_for(lambda: Series.objects.filter(metric="node_load1").exists(), "node_load1 to arrive")
+    rule = AlertRule.objects.create(
+        name="NodeGone", kind=RuleKind.NO_DATA, selector='node_load1{job="node"}', window_seconds=600
+    )
+
+    stop_process(node_exporter.process)  # Prometheus' next scrape fails: staleness markers follow
+
+    wait_for(lambda: Series.objects.filter(metric="node_load1", ended_at__isnull=False).exists(), "the end")
+    evaluate_alert_rules(timezone.now())
+    # Well within the rule's 10-minute window, the series has ended: no data.
+    assert Alert.objects.get(rule=rule).state == AlertState.FIRING
+    assert counter(prometheus, "prometheus_remote_storage_samples_failed_total") == 0
+
+
 def test_a_node_exporter_page_is_scraped_with_no_sample_refused(settings, node_exporter):
     settings.TSMON_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    ScrapeTarget.objects.create(name="node", url=f"http://{node_exporter}/metrics")
+    ScrapeTarget.objects.create(name="node", url=f"http://{node_exporter.address}/metrics")
 
     (report,) = scrape_due_targets(timezone.now())
 

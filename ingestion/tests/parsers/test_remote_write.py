@@ -35,10 +35,22 @@ def test_it_reads_series_labels_and_samples():
     assert result.errors == []
 
 
-def test_staleness_markers_are_skipped():
+def test_staleness_markers_are_no_samples_but_ends_of_their_series():
     body = compress(write_request([series_message({"__name__": "up"}, [(1.0, TS_MS)], stale_at=TS_MS + 1)]))
 
-    assert [s.value for s in parse_remote_write(body).samples] == [1.0]
+    result = parse_remote_write(body)
+
+    assert [s.value for s in result.samples] == [1.0]
+    assert [(s.metric, s.labels, s.ts_us) for s in result.ends] == [("up", (), (TS_MS + 1) * 1000)]
+
+
+def test_other_nans_and_infinities_are_neither_samples_nor_ends():
+    points = [(float("nan"), TS_MS), (float("inf"), TS_MS + 1), (-float("inf"), TS_MS + 2)]
+    body = compress(write_request([series_message({"__name__": "m"}, points)]))
+
+    result = parse_remote_write(body)
+
+    assert (result.samples, result.ends, result.errors) == ([], (), [])
 
 
 def test_negative_timestamps_decode_as_int64():
