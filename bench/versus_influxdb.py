@@ -82,6 +82,8 @@ import numpy as np
 from harness import free_port, gunicorn, scratch_database  # noqa: E402  (bench/ is on sys.path when run as a script)
 from ingest import BATCH, SHAPES, check_stored, measure_copy, send_all, truncate_points
 
+from tsmon.processes import stop_process
+
 N_SERIES = 1_000
 LINES_PER_REQUEST = 5_000
 COPY_SHAPE = "1000x5"  # bench/ingest.py's: 1,000 series x 5 points a batch, 1 s apart
@@ -282,12 +284,7 @@ def influxdb():
         print(f"InfluxDB {version} ({binary}) on 127.0.0.1:{port}")
         yield influx
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=30)
         log.close()
         shutil.rmtree(root, ignore_errors=True)
         print("InfluxDB stopped, its folder removed")
