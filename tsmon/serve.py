@@ -122,13 +122,18 @@ def web_command(host: str, port: int | str, workers: int, threads: int = 4) -> l
     tsmon's own worker class (tsmon.web_worker): connections are greenlets,
     so slow clients cannot take every worker, and Django runs in `threads`
     threads per worker, each with its database connection (PostgreSQL sees
-    at most workers x threads from the web server).
+    at most workers x threads from the web server). A request line may
+    be 8190 bytes long, gunicorn's most (its default is 4094): long selectors
+    and many `series=` ids fit, and a longer one is tsmon's JSON 414.
     """
+    from tsmon.web_worker import REQUEST_LINE_LIMIT
+
     return [
         sys.executable, "-m", "gunicorn", "tsmon.wsgi:application",
         "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
         "--worker-class", "tsmon.web_worker.TsmonWorker",
         "--timeout", "60", "--graceful-timeout", "10",
+        "--limit-request-line", str(REQUEST_LINE_LIMIT),
     ]  # fmt: skip
 
 

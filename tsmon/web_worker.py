@@ -12,7 +12,11 @@ only its own greenlet, with:
 - the body read whole before Django runs, within TSMON_BODY_TIMEOUT_SECONDS,
   and Django run in `--threads` threads (tsmon.app_threads.AppThreads);
 - at most TSMON_WEB_CONNECTIONS connections at a time; more wait in the
-  listen queue.
+  listen queue;
+- a request line (method, path and query string) of up to 8190 bytes,
+  gunicorn's most (`web_command` sets it; gunicorn's default is 4094), and
+  one longer answered with tsmon's JSON error naming the limit (a 414), not
+  gunicorn's bare HTML page.
 
 Nothing is monkey-patched: Django, psycopg2 and the rest run in ordinary
 threads with the standard library as it is; only the client sockets are
@@ -21,9 +25,32 @@ gevent's.
 
 from __future__ import annotations
 
+import json
+
 import gevent
 from gevent import socket
+from gunicorn.http.errors import LimitRequestLine
+from gunicorn.http.message import MAX_REQUEST_LINE
 from gunicorn.workers.ggevent import GeventWorker
+
+# The longest request line gunicorn can be set to read: tsmon's web server reads that long.
+REQUEST_LINE_LIMIT = MAX_REQUEST_LINE
+
+
+def request_line_too_long() -> bytes:
+    """The answer to a request line over REQUEST_LINE_LIMIT: a 414 in the API's error shape."""
+    body = json.dumps(
+        {
+            "detail": f"the request line (method, path and query string) is over {REQUEST_LINE_LIMIT} "
+            "bytes, the most tsmon reads; send fewer or shorter query parameters",
+            "limit": f"{REQUEST_LINE_LIMIT} bytes (gunicorn's limit_request_line)",
+        }
+    ).encode()
+    head = (
+        "HTTP/1.1 414 URI Too Long\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("latin-1") + body
 
 
 class TsmonWorker(GeventWorker):
@@ -51,6 +78,15 @@ class TsmonWorker(GeventWorker):
             body_limit=max(settings.TSMON_MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0),
             body_timeout=settings.TSMON_BODY_TIMEOUT_SECONDS,
         )
+
+    def handle_error(self, req, client, addr, exc):
+        if not isinstance(exc, LimitRequestLine):
+            return super().handle_error(req, client, addr, exc)
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        try:
+            client.sendall(request_line_too_long())
+        except OSError:
+            self.log.debug("Failed to send error message.")
 
     def timeout_ctx(self):
         # Wraps the reading of each request's line and headers (gunicorn's

@@ -1,6 +1,13 @@
+import json
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
+
 import pytest
 from django.contrib.auth import get_user_model
 
+from ingestion.choices import ApiScope
+from ingestion.models import ApiKey
 from tsmon.serve import ensure_admin
 
 
@@ -49,3 +56,32 @@ def test_make_run_serves_with_the_worker_that_slow_clients_cannot_exhaust():
     command = web_command("127.0.0.1", 8000, workers=2)
 
     assert command[command.index("--worker-class") + 1] == "tsmon.web_worker.TsmonWorker"
+
+
+def _get(url: str, key: str) -> tuple[int, str, dict]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.headers["Content-Type"], json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], json.loads(error.read())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_query_string_of_8_kb_is_read_and_a_longer_one_is_a_json_414_naming_the_limit(live_gunicorn):
+    from tsmon.web_worker import REQUEST_LINE_LIMIT
+
+    _, key = ApiKey.issue("long-queries", [ApiScope.READ])
+    # A dashboard asking for 620 series by id: about 8 KB of query string.
+    query = urlencode([("series", 10_000 + i) for i in range(620)] + [("start", "now-1h")])
+    request_line = f"GET /api/v1/points?{query} HTTP/1.1"
+    assert 8_000 < len(request_line) <= REQUEST_LINE_LIMIT
+
+    status, content_type, body = _get(f"{live_gunicorn}/api/v1/points?{query}", key)
+    assert (status, content_type, body["series"]) == (200, "application/json", [])
+
+    too_long = query + "&match=" + "x" * (REQUEST_LINE_LIMIT - len(request_line))
+    status, content_type, body = _get(f"{live_gunicorn}/api/v1/points?{too_long}", key)
+    assert (status, content_type) == (414, "application/json")
+    assert f"over {REQUEST_LINE_LIMIT} bytes" in body["detail"]
+    assert body["limit"] == f"{REQUEST_LINE_LIMIT} bytes (gunicorn's limit_request_line)"
