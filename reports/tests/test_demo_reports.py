@@ -187,6 +187,9 @@ def chromium() -> str | None:
 
 
 @pytest.mark.browser
+# Reads the module's reports only, but marked so that pytest-django sets up
+# the test database when this is the only test selected (`-m browser`).
+@pytest.mark.django_db
 @pytest.mark.skipif(chromium() is None and not os.environ.get("CI"), reason="needs Debian's chromium package")
 def test_a_report_displays_its_charts_in_headless_chromium_without_network(reports, tmp_path):
     page = tmp_path / "report.html"

@@ -56,7 +56,7 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
 playwright_api = pytest.importorskip("playwright.sync_api")
 sync_playwright, expect = playwright_api.sync_playwright, playwright_api.expect
 expect.set_options(timeout=15_000)  # as the pages' own waits, for a loaded CI machine
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300), pytest.mark.browser]
 
 
 def seed(now: dt.datetime) -> dict:
