@@ -26,6 +26,7 @@ DAYS = 14
 STEP_SECONDS = 60
 WEB_HOSTS = ("web-1", "web-2", "web-3", "web-4")
 DB_HOST = "db-1"
+DATA_MOUNT = "/var/lib/postgresql"
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,13 @@ class InjectedAnomaly:
     start: dt.datetime
     end: dt.datetime
     description: str
+    # Labels besides the host that pick the one series (db-1 has two disks).
+    extra_labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The labels of the series the anomaly is in."""
+        return {"host": self.host, **dict(self.extra_labels)}
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,14 @@ def _db_host(clock: _Clock, rng, anomalies) -> list[DemoSeries]:
     data_disk = 56 + 34 * progress + 0.4 * np.cumsum(load) / clock.n * 14 + rng.normal(0, 0.08, clock.n)
     anomalies.append(
         _anomaly(
-            "filling", "disk_used_percent", DB_HOST, clock, 0, clock.n - 1, "data disk fills towards 100 %"
+            "filling",
+            "disk_used_percent",
+            DB_HOST,
+            clock,
+            0,
+            clock.n - 1,
+            "data disk fills towards 100 %",
+            extra_labels=(("mount", DATA_MOUNT),),
         )
     )
     return [
@@ -173,9 +188,7 @@ def _db_host(clock: _Clock, rng, anomalies) -> list[DemoSeries]:
         DemoSeries(
             "disk_used_percent", {**labels, "mount": "/"}, 33 + rng.normal(0, 0.05, clock.n), capacity=100.0
         ),
-        DemoSeries(
-            "disk_used_percent", {**labels, "mount": "/var/lib/postgresql"}, data_disk, capacity=100.0
-        ),
+        DemoSeries("disk_used_percent", {**labels, "mount": DATA_MOUNT}, data_disk, capacity=100.0),
         DemoSeries(
             "network_receive_bytes_per_second",
             labels,
@@ -184,8 +197,10 @@ def _db_host(clock: _Clock, rng, anomalies) -> list[DemoSeries]:
     ]
 
 
-def _anomaly(kind, metric, host, clock: _Clock, a: int, b: int, description: str) -> InjectedAnomaly:
-    return InjectedAnomaly(kind, metric, host, clock.time(a), clock.time(b), description)
+def _anomaly(
+    kind, metric, host, clock: _Clock, a: int, b: int, description: str, extra_labels=()
+) -> InjectedAnomaly:
+    return InjectedAnomaly(kind, metric, host, clock.time(a), clock.time(b), description, extra_labels)
 
 
 def iter_samples(data: DemoData, series: DemoSeries) -> list[Sample]:
