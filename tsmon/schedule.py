@@ -9,6 +9,8 @@ TSMON_STATEMENT_TIMEOUT_JOBS_SECONDS (tsmon.statement_timeouts).
 
 from __future__ import annotations
 
+import functools
+
 from tsmon.scheduler import PeriodicJob
 from tsmon.statement_timeouts import JOBS, with_statement_timeout
 
@@ -33,8 +35,9 @@ def default_jobs() -> list[PeriodicJob]:
         PeriodicJob("forecast", 3600, run_forecasts, sharded=True),
         PeriodicJob("evaluate_alert_rules", 30, evaluate_alert_rules),
         PeriodicJob("dispatch_notifications", 10, dispatch_notifications),
-        PeriodicJob("watch_tsmon", 60, watch_tsmon),
     ]
+    # Handed the list it watches, rather than reading it from here: no import cycle.
+    jobs.append(PeriodicJob("watch_tsmon", 60, functools.partial(watch_tsmon, jobs=jobs)))
     for job in jobs:
         # Outermost: the heartbeat's own statements are bounded too.
         job.run = with_statement_timeout(JOBS, with_heartbeat(job.name, job.run))

@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from tsmon.monitoring import queries
+from tsmon.schedule import default_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class DatabaseCollector(Collector):
     def _families(self) -> Iterator[Metric]:
         now = timezone.now()
         yield from _series_families()
-        yield from _job_families(queries.job_health(now))
+        yield from _job_families(queries.job_health(now, default_jobs()))
         yield from _detection_families(queries.detection_lags())
         yield from _notification_families()
 

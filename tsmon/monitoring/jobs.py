@@ -12,6 +12,7 @@ comes back at the next run); edit its threshold as you like.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from analytics.job_runs import close_abandoned_runs
 from analytics.models.alerts import AlertRule, Operator, RuleKind, Severity
@@ -20,6 +21,7 @@ from ingestion.models import Source
 from ingestion.samples import Sample, canonical_labels
 from ingestion.writer import write_samples
 from tsmon.monitoring import queries
+from tsmon.scheduler import PeriodicJob
 
 SOURCE_NAME = "tsmon"
 # Rules look at the latest point of the last 5 minutes: one missed run of
@@ -66,9 +68,9 @@ SELF_ALERT_RULES = [
 ]
 
 
-def watch_tsmon(now: dt.datetime) -> dict:
-    """Write tsmon's health at `now` as points, and make sure its rules exist."""
-    samples = health_samples(now)
+def watch_tsmon(now: dt.datetime, jobs: Sequence[PeriodicJob]) -> dict:
+    """Write tsmon's health at `now` (that of `jobs` among it) as points, and make sure its rules exist."""
+    samples = health_samples(now, jobs)
     source, _ = Source.objects.get_or_create(name=SOURCE_NAME)
     result = write_samples(samples, source=source)
     return {
@@ -78,10 +80,10 @@ def watch_tsmon(now: dt.datetime) -> dict:
     }
 
 
-def health_samples(now: dt.datetime) -> list[Sample]:
+def health_samples(now: dt.datetime, jobs: Sequence[PeriodicJob]) -> list[Sample]:
     """tsmon's health figures at `now`, one sample each."""
     figures = [("tsmon_up", {}, 1.0), ("tsmon_series", {}, float(queries.series_count()))]
-    for job in queries.job_health(now):
+    for job in queries.job_health(now, jobs):
         if job.intervals_since_success is not None:
             figures.append(
                 ("tsmon_job_intervals_since_success", {"job": job.job}, job.intervals_since_success)

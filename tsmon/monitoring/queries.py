@@ -7,6 +7,7 @@ Prometheus alert and tsmon's own alert rules see the same figures.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from django.db import connection
@@ -18,6 +19,7 @@ from analytics.models import Delivery, Detector, Notification, NotificationChann
 from ingestion.models import Series
 from ingestion.time_range import TimeRangeError, parse_duration
 from tsmon.monitoring.models import JobHeartbeat
+from tsmon.scheduler import PeriodicJob
 
 # A job is overdue when it has not succeeded for this many of its intervals.
 OVERDUE_INTERVALS = 3
@@ -43,19 +45,17 @@ class JobHealth(NamedTuple):
         return self.intervals_since_success is not None and self.intervals_since_success > OVERDUE_INTERVALS
 
 
-def job_health(now: dt.datetime) -> list[JobHealth]:
-    """Every scheduled job's last success and failure, and how long ago it succeeded.
+def job_health(now: dt.datetime, jobs: Sequence[PeriodicJob]) -> list[JobHealth]:
+    """Every job of `jobs` (tsmon.schedule's): its last success and failure, and how long ago it succeeded.
 
     A job that never succeeded counts from its first run; one never run at
     all counts from the first run of any job (when tsmon's jobs started),
     so a job that never starts still becomes overdue.
     """
-    from tsmon.schedule import default_jobs
-
     beats = {beat.job: beat for beat in JobHeartbeat.objects.all()}
     jobs_started = min((beat.first_run_at for beat in beats.values()), default=None)
     health = []
-    for job in default_jobs():
+    for job in jobs:
         beat = beats.get(job.name)
         since = (beat.last_success_at or beat.first_run_at) if beat else jobs_started
         behind = None if since is None else max((now - since).total_seconds(), 0.0) / job.interval_seconds

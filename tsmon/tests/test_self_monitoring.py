@@ -22,6 +22,8 @@ NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
 JOB_RULE, LAG_RULE, IDLE_RULE, SILENT_RULE = (rule["name"] for rule in SELF_ALERT_RULES)
 
+SCHEDULE = default_jobs()
+
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
@@ -41,7 +43,7 @@ def store_load(end: dt.datetime, n_points: int = 1, host: str = "web-1") -> Seri
 
 
 def watch_and_evaluate(now: dt.datetime) -> None:
-    watch_tsmon(now)
+    watch_tsmon(now, SCHEDULE)
     evaluate_alert_rules(now)
 
 
@@ -57,7 +59,7 @@ def test_it_writes_tsmon_health_as_series_of_its_own():
     store_load(NOW - 30 * MINUTE, n_points=11)  # never scored: 10 minutes behind
     jobs_succeeded(NOW - 2 * MINUTE)
 
-    watch_tsmon(NOW)
+    watch_tsmon(NOW, SCHEDULE)
 
     stored = {s.key: s for s in Series.objects.filter(metric__startswith="tsmon_").select_related("source")}
     assert {s.source.name for s in stored.values()} == {"tsmon"}
@@ -78,10 +80,10 @@ def test_it_writes_tsmon_health_as_series_of_its_own():
 
 
 def test_the_built_in_rules_are_created_once_and_a_disabled_one_stays_disabled():
-    watch_tsmon(NOW)
+    watch_tsmon(NOW, SCHEDULE)
     AlertRule.objects.filter(name=LAG_RULE).update(enabled=False, threshold=3600)
 
-    outcome = watch_tsmon(NOW + MINUTE)
+    outcome = watch_tsmon(NOW + MINUTE, SCHEDULE)
 
     assert outcome["rules_created"] == 0
     assert AlertRule.objects.filter(name__in=[JOB_RULE, LAG_RULE, IDLE_RULE, SILENT_RULE]).count() == 4
@@ -90,7 +92,7 @@ def test_the_built_in_rules_are_created_once_and_a_disabled_one_stays_disabled()
 
 def test_a_job_that_stops_succeeding_fires_and_resolves_once_it_succeeds_again():
     channel = NotificationChannel.objects.create(name="ops", kind="webhook", url="http://hook.invalid/")
-    watch_tsmon(NOW - 10 * MINUTE)  # creates the rules
+    watch_tsmon(NOW - 10 * MINUTE, SCHEDULE)  # creates the rules
     AlertRule.objects.get(name=JOB_RULE).channels.add(channel)
     record_run("detect", NOW - 10 * MINUTE, 1.0)  # then never again: 10 runs missed
     jobs_succeeded(NOW, but={"detect"})
