@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -34,6 +35,8 @@ DEFAULT_PERIOD = {
     ReportKind.ANOMALY: dt.timedelta(days=7),
 }
 MAX_REPORTS_PER_ROUND = 5  # a scheduler round stays short; the rest waits for the next one
+
+GENERATE_TASK = "reports.generate_report"  # reports.tasks.generate_report
 
 
 def request_report(
@@ -58,9 +61,8 @@ def request_report(
         schedule=schedule,
     )
     if settings.CELERY_BROKER_URL:
-        from reports.tasks import generate_report as task
-
-        transaction.on_commit(lambda: task.delay(report.pk))
+        # By name: the task module imports this one, not the other way round.
+        transaction.on_commit(lambda: current_app.send_task(GENERATE_TASK, args=[report.pk]))
     return report
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from reports import jobs
 
 
-@shared_task(name="reports.generate_report")
+@shared_task(name=jobs.GENERATE_TASK)
 def generate_report(report_id: int) -> str | None:
     report = jobs.generate_report(report_id, timezone.now())
     return report.status if report else None
