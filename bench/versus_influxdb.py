@@ -608,9 +608,10 @@ def reads(args, port: int, key: str, influx: Influx | None, load: Data) -> None:
         for name in names if round_ % 2 == 0 else names[::-1]:
             latencies[name].append(timed_gets(*requests[name], per_round))
     n = per_round * args.rounds
+    same = ", the same on both" if influx else ""
     print(
-        f"\nreads: {READ_DAYS} days of one series as 15-minute means ({len(buckets['tsmon'])} buckets, the "
-        f"same on both), {n} requests each from {READ_CLIENTS} threads in {args.rounds} interleaved rounds:"
+        f"\nreads: {READ_DAYS} days of one series as 15-minute means ({len(buckets['tsmon'])} buckets{same}), "
+        f"{n} requests each from {READ_CLIENTS} threads in {args.rounds} interleaved rounds:"
     )
     for name in names:
         p95s = [float(np.percentile(times, 95)) * 1000 for times in latencies[name]]
