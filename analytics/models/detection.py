@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from analytics.choices import AnomalyKind, DetectorKind, Direction, JobOutcome
@@ -31,6 +31,31 @@ class Detector(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        """Save; a change of `kind` or `params` also forgets what the detector learned.
+
+        The learned state of each series was built with the old parameters
+        and would go on using them, silently. So the states go, and with
+        them the anomalies and events they found: the next detection runs
+        score each series' history afresh with the new parameters, and what
+        is stored is again what a backtest with them gives. (A run already
+        underway finishes with the old parameters; the next change redoes it.)
+        """
+        changed = (
+            self.pk is not None
+            and not Detector.objects.filter(pk=self.pk, kind=self.kind, params=self.params).exists()
+        )
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if changed:
+                self.forget_learning()
+
+    def forget_learning(self) -> None:
+        """Delete this detector's learned states, anomalies and events."""
+        self.states.all().delete()
+        self.anomalies.all().delete()
+        self.events.all().delete()
 
 
 class DetectorState(models.Model):

@@ -118,3 +118,41 @@ def test_a_failing_run_is_recorded_with_its_error(detector):
 
     run = JobRun.objects.get(job="detect")
     assert run.outcome == "failed" and "no_such_parameter" in run.error
+
+
+def test_new_parameters_take_effect_on_series_already_learned(detector, admin_client):
+    write_load("a")
+    run_detectors(at(N_POINTS))
+    assert DetectorState.objects.filter(detector=detector).exists() and Anomaly.objects.exists()
+    other = Detector.objects.create(name="other", selector="load")
+    run_detectors(at(N_POINTS), detector_ids=[other.pk])
+    kept = Anomaly.objects.filter(detector=other).count()
+
+    params = {"min_train": 400, "retrain_every": 200, "train_size": 600}
+    response = admin_client.patch(
+        f"/api/v1/detectors/{detector.pk}", {"params": params}, content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    # What the old parameters learned and found is gone; the other detector's stays.
+    assert not DetectorState.objects.filter(detector=detector).exists()
+    assert not Anomaly.objects.filter(detector=detector).exists()
+    assert not AnomalyEvent.objects.filter(detector=detector).exists()
+    assert Anomaly.objects.filter(detector=other).count() == kept
+    run_detectors(at(N_POINTS), detector_ids=[detector.pk])
+    # The history scored afresh: before the spike at 500 came one fit (at 400), not two (300, 500).
+    spike = Anomaly.objects.get(detector=detector, ts=at(500))
+    assert spike.model_version == 1
+    assert DetectorState.objects.get(detector=detector).n_scored == N_POINTS
+
+
+def test_saving_a_detector_unchanged_keeps_what_it_learned(detector):
+    write_load("a")
+    run_detectors(at(N_POINTS))
+    before = anomalies()
+
+    detector.name = "renamed"
+    detector.min_score = 0.6
+    detector.save()
+
+    assert anomalies() == before and DetectorState.objects.filter(detector=detector).exists()
