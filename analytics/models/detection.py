@@ -95,6 +95,7 @@ class Anomaly(models.Model):
     model_version = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name_plural = "anomalies"
         ordering = ["ts", "series_id"]
         constraints = [
             # A re-run over the same points stores nothing twice.
