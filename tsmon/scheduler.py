@@ -75,10 +75,26 @@ class Scheduler:
         except Exception:
             logger.exception("job %s failed after %.1fs", job.name, time.perf_counter() - started)
             return False
-        logger.info("job %s done in %.1fs: %s", job.name, time.perf_counter() - started, outcome)
+        # A round with nothing to do (no target due, no report pending) is
+        # most rounds: at debug level, or the log would say so every 5 s.
+        level = logging.INFO if did_something(outcome) else logging.DEBUG
+        logger.log(level, "job %s done in %.1fs: %s", job.name, time.perf_counter() - started, outcome)
         return True
 
     def seconds_until_next(self) -> float:
         if not self.jobs:
             return 60.0
         return max(0.0, min(job.next_due for job in self.jobs) - self.clock())
+
+
+def did_something(outcome) -> bool:
+    """Whether a job's outcome counts any work: a non-zero count, a non-empty list."""
+    if isinstance(outcome, dict):
+        return any(did_something(value) for value in outcome.values())
+    if isinstance(outcome, list | tuple | set):
+        return len(outcome) > 0
+    if isinstance(outcome, bool):
+        return outcome
+    if isinstance(outcome, int | float):
+        return outcome != 0
+    return outcome is not None

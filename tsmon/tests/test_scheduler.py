@@ -1,10 +1,11 @@
+import logging
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from tsmon.schedule import default_jobs
-from tsmon.scheduler import PeriodicJob, Scheduler
+from tsmon.scheduler import PeriodicJob, Scheduler, did_something
 
 
 class FakeClock:
@@ -47,6 +48,27 @@ def test_a_failing_job_does_not_stop_the_others(caplog):
     assert len(calls) == 1
     assert scheduler.failed == ["broken"]
     assert "job broken failed" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_round_with_nothing_to_do_is_logged_at_debug_level_only(caplog):
+    idle = PeriodicJob("idle", 1, lambda now: {"done": 0, "failed": 0, "targets": []})
+    busy = PeriodicJob("busy", 1, lambda now: {"done": 2, "failed": 0})
+
+    with caplog.at_level(logging.DEBUG, logger="tsmon.scheduler"):
+        Scheduler([idle, busy]).run_due()
+
+    levels = {record.getMessage().split(" done")[0]: record.levelno for record in caplog.records}
+    assert levels == {"job idle": logging.DEBUG, "job busy": logging.INFO}
+
+
+@pytest.mark.parametrize(
+    ("outcome", "did"),
+    [(None, False), ({}, False), ([], False), ({"a": 0, "b": [], "c": 0.0}, False), ({"a": {"b": 1}}, True),
+     ([{"written": 0}], True), (3, True), ("text", True)],
+)  # fmt: skip
+def test_did_something_counts_any_work_in_an_outcome(outcome, did):
+    assert did_something(outcome) is did
 
 
 @pytest.mark.django_db
