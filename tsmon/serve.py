@@ -21,6 +21,8 @@ from pathlib import Path
 
 import django
 
+from tsmon.processes import stop_process
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsmon.settings")
 
 
@@ -113,7 +115,15 @@ def start_children(host: str, port: str) -> list[subprocess.Popen]:
     else:
         jobs = [[python, "manage.py", "run_scheduler"]]
     agent = [python, "manage.py", "run_agent", "--url", f"http://{host}:{port}"]
-    return [subprocess.Popen(command) for command in (web, *jobs, agent)]
+    return spawn([web, *jobs, agent])
+
+
+def spawn(commands: list[list[str]]) -> list[subprocess.Popen]:
+    """Start each command in a process group of its own: Ctrl-C reaches only
+    us, and `supervise` stops them in order. Sent to all at once, it had
+    gunicorn's workers quit under the master's feet ("Worker was sent
+    SIGQUIT!") and the agent lose its last batch to a web server already gone."""
+    return [subprocess.Popen(command, process_group=0) for command in commands]
 
 
 def web_command(host: str, port: int | str, workers: int, threads: int = 4) -> list[str]:
@@ -176,14 +186,9 @@ def supervise(children: list[subprocess.Popen]) -> int:
     # and leave children behind.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    for child in children:
-        try:
-            child.wait(20)
-        except subprocess.TimeoutExpired:
-            child.kill()
+    # The agent first, while the web server still takes its last batch; the web server last.
+    for child in reversed(children):
+        stop_process(child, timeout=20)
     return exit_code
 
 

@@ -1,4 +1,9 @@
 import json
+import os
+import signal
+import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode
@@ -8,7 +13,7 @@ from django.contrib.auth import get_user_model
 
 from ingestion.choices import ApiScope
 from ingestion.models import ApiKey
-from tsmon.serve import ensure_admin
+from tsmon.serve import ensure_admin, spawn, supervise
 
 
 @pytest.mark.django_db
@@ -85,3 +90,38 @@ def test_a_query_string_of_8_kb_is_read_and_a_longer_one_is_a_json_414_naming_th
     assert (status, content_type) == (414, "application/json")
     assert f"over {REQUEST_LINE_LIMIT} bytes" in body["detail"]
     assert body["limit"] == f"{REQUEST_LINE_LIMIT} bytes (gunicorn's limit_request_line)"
+
+
+CHILD = """
+import signal, sys, time
+def stop(*_):
+    with open(sys.argv[2], "a") as log:
+        log.write(sys.argv[1] + "\\n")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+open(sys.argv[2] + "." + sys.argv[1], "w").close()
+while True:
+    time.sleep(0.05)
+"""
+
+
+def test_ctrl_c_reaches_only_the_supervisor_which_stops_the_agent_first_and_the_web_server_last(tmp_path):
+    log = tmp_path / "stopped"
+    names = ["web", "jobs", "agent"]
+    children = spawn([[sys.executable, "-c", CHILD, name, str(log)] for name in names])
+    deadline = time.monotonic() + 30
+    while not all((tmp_path / f"stopped.{name}").exists() for name in names) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(os.getpgid(child.pid) == child.pid for child in children)  # not in our group: no Ctrl-C
+    threading.Timer(
+        0.2, os.kill, (os.getpid(), signal.SIGINT)
+    ).start()  # Ctrl-C, as the terminal sends it to us
+
+    try:
+        assert supervise(children) == 0
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    assert log.read_text().split() == ["agent", "jobs", "web"]
+    assert all(child.returncode == 0 for child in children)
