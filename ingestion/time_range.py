@@ -12,9 +12,28 @@ import re
 
 from ingestion.parsers.timestamps import iso_to_us
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(us|ms|s|m|h|d|w)$")
 _SECONDS_PER_UNIT = {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# The grammars, as regular expressions the OpenAPI schema gives too (one definition):
+# a duration is a decimal number of seconds or of a unit; a time is `now`,
+# `now-<duration>`, epoch seconds, or an RFC 3339 date or time.
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(us|ms|s|m|h|d|w)?")
+DURATION_SYNTAX = _DURATION.pattern
+_ISO_SYNTAX = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
+TIME_SYNTAX = rf"now(?:\s*-\s*{DURATION_SYNTAX})?|[0-9]+(?:\.[0-9]+)?|{_ISO_SYNTAX}"
+_TIME = re.compile(TIME_SYNTAX)
 _RELATIVE = re.compile(r"^now(?:\s*-\s*(.+))?$")
+
+
+def schema_pattern(syntax: str, empty: bool = False) -> str:
+    """A parameter's `pattern`: `syntax` with the spaces the parsers strip (and the
+    empty string, for a parameter where empty means "not given")."""
+    body = rf"\s*(?:{syntax})\s*"
+    return rf"^(?:{body})?$" if empty else rf"^{body}$"
+
+
 # Bounds that keep datetime arithmetic and PostgreSQL's timestamptz happy.
 _EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
@@ -29,13 +48,10 @@ class TimeRangeError(ValueError):
 def parse_duration(text: str, parameter: str = "step") -> dt.timedelta:
     """Parse `90s`, `5m`, `1h`, `7d`, `2w` or plain seconds (`300`)."""
     text = text.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        match = _DURATION.match(text)
-        if not match:
-            raise TimeRangeError(parameter, f"{text!r} is not a duration such as 30s, 5m, 1h, 7d") from None
-        seconds = float(match.group(1)) * _SECONDS_PER_UNIT[match.group(2)]
+    match = _DURATION.fullmatch(text)
+    if not match:
+        raise TimeRangeError(parameter, f"{text!r} is not a duration such as 30s, 5m, 1h, 7d")
+    seconds = float(match.group(1)) * _SECONDS_PER_UNIT[match.group(2) or "s"]
     if not math.isfinite(seconds) or seconds <= 0 or seconds > 3650 * 86400:
         raise TimeRangeError(parameter, f"{text!r} must be a positive duration of at most 10 years")
     return dt.timedelta(seconds=seconds)
@@ -44,6 +60,8 @@ def parse_duration(text: str, parameter: str = "step") -> dt.timedelta:
 def parse_time(text: str, now: dt.datetime, parameter: str = "start") -> dt.datetime:
     """Parse RFC 3339, epoch seconds, `now` or `now-<duration>` into an aware datetime."""
     text = text.strip()
+    if not _TIME.fullmatch(text):
+        raise TimeRangeError(parameter, f"{text!r} is not a time (RFC 3339, epoch seconds, or now-1h)")
     relative = _RELATIVE.match(text)
     if relative:
         ago = parse_duration(relative.group(1), parameter) if relative.group(1) else dt.timedelta(0)

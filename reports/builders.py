@@ -734,9 +734,12 @@ def humanize_seconds(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
+HORIZON_SYNTAX = r"[0-9]*[1-9][0-9]*[mhdw]"  # a whole number above 0 of a unit (the schema's too)
+
+
 def parse_horizon(text: str) -> dt.timedelta:
     """`6h`, `1d`, `2w`, `30m` → timedelta; ValueError otherwise."""
-    match = re.fullmatch(r"(\d+)([mhdw])", str(text).strip())
+    match = re.fullmatch(r"([0-9]+)([mhdw])", str(text).strip())
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"{text!r} is not a horizon such as 30m, 6h, 1d, 2w")
     return dt.timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
