@@ -32,7 +32,14 @@ from analytics.models.alerts import (
 )
 from ingestion.auth import ScopedByMethod
 from ingestion.choices import ApiScope
-from ingestion.query_api import ERRORS, MAX_ID, TimeCursorPagination, bad_parameter, with_error_responses
+from ingestion.query_api import (
+    ERRORS,
+    MAX_ID,
+    TimeCursorPagination,
+    bad_parameter,
+    ids_parameter,
+    with_error_responses,
+)
 from ingestion.query_params import whole_number
 from ingestion.query_serializers import ErrorSerializer
 
@@ -47,9 +54,15 @@ class DeliveryPagination(TimeCursorPagination):
     page_size = 100
 
 
+def _values(request, name: str) -> list[str]:
+    """Repeatable `?name=` values, each also a list separated by commas; an empty one is
+    refused by the caller's check, as the schema's items (an enum, an integer) are never empty."""
+    return [v for value in request.query_params.getlist(name) for v in value.split(",")]
+
+
 def _choice(request, name: str, choices) -> list[str]:
     """Repeatable `?name=` values, each one of `choices` (a 400 naming the parameter if not)."""
-    values = [v for value in request.query_params.getlist(name) for v in value.split(",") if v]
+    values = _values(request, name)
     bad = [v for v in values if v not in choices]
     if bad:
         raise bad_parameter(name, f"{bad[0]!r} is not one of {', '.join(choices)}")
@@ -57,8 +70,7 @@ def _choice(request, name: str, choices) -> list[str]:
 
 
 def _ids(request, name: str) -> list[int]:
-    values = [v for value in request.query_params.getlist(name) for v in value.split(",") if v]
-    return [whole_number(v, name, 1, MAX_ID) for v in values]
+    return [whole_number(v, name, 1, MAX_ID) for v in _values(request, name)]
 
 
 def _flag(request, name: str) -> bool | None:
@@ -119,10 +131,22 @@ class SilenceViewSet(ScopedByMethod, viewsets.ModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter("state", str, many=True, enum=AlertState.values, description="repeatable"),
-            OpenApiParameter("rule", int, many=True, description="rule id (repeatable)"),
-            OpenApiParameter("severity", str, many=True, enum=Severity.values),
-            OpenApiParameter("series", int, many=True, description="series id (repeatable)"),
+            OpenApiParameter(
+                "state",
+                str,
+                many=True,
+                enum=AlertState.values,
+                description="repeatable, or separated by commas",
+            ),
+            ids_parameter("rule", "rule id (repeatable); or ids separated by commas"),
+            OpenApiParameter(
+                "severity",
+                str,
+                many=True,
+                enum=Severity.values,
+                description="repeatable, or separated by commas",
+            ),
+            ids_parameter("series", "series id (repeatable); or ids separated by commas"),
             OpenApiParameter("acknowledged", bool),
         ],
         responses={200: AlertSerializer(many=True), **ERRORS},
@@ -168,9 +192,15 @@ class AlertViewSet(ScopedByMethod, mixins.ListModelMixin, mixins.RetrieveModelMi
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter("channel", int, many=True, description="channel id (repeatable)"),
-            OpenApiParameter("notification", int, many=True, description="notification id (repeatable)"),
-            OpenApiParameter("outcome", str, many=True, enum=DeliveryOutcome.values),
+            ids_parameter("channel", "channel id (repeatable); or ids separated by commas"),
+            ids_parameter("notification", "notification id (repeatable); or ids separated by commas"),
+            OpenApiParameter(
+                "outcome",
+                str,
+                many=True,
+                enum=DeliveryOutcome.values,
+                description="repeatable, or separated by commas",
+            ),
         ],
         responses={200: DeliverySerializer(many=True), **ERRORS},
     )

@@ -29,9 +29,11 @@ from ingestion.choices import ApiScope
 from ingestion.models import Series
 from ingestion.pagination import TimeCursorPagination
 from ingestion.query_api import (
+    DURATION_PATTERN,
     ERRORS,
     MATCH_PARAMETER,
     RANGE_PARAMETERS,
+    ids_parameter,
     selected_series,
     time_range,
     with_error_responses,
@@ -41,13 +43,19 @@ from ingestion.query_serializers import ErrorSerializer
 from ingestion.time_range import TimeRangeError, parse_duration
 
 SERIES_FILTERS = [
-    OpenApiParameter("series", int, many=True, description="series id (repeatable)"),
+    ids_parameter("series", "series id (repeatable)"),
     MATCH_PARAMETER,
     *RANGE_PARAMETERS,
-    OpenApiParameter("min_score", float, description="only scores at or above this (0..1)"),
-    OpenApiParameter("detector", str, description="detector name"),
+    OpenApiParameter(
+        "min_score",
+        {"type": "number", "minimum": 0, "maximum": 1},
+        description="only scores at or above this (0 to 1)",
+    ),
+    OpenApiParameter("detector", str, description="detector name; empty: any"),
     OpenApiParameter("kind", str, enum=AnomalyKind.values),
 ]
+LEVELS = {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 100, "exclusiveMaximum": True}
+MAX_HORIZON, MAX_STEP, MAX_STEPS = dt.timedelta(days=90), dt.timedelta(days=1), 5000
 
 
 class ByTime(TimeCursorPagination):
@@ -77,7 +85,7 @@ def filter_by_series_and_score(request, queryset):
     params = request.query_params
     if any(params.get(p) for p in ("match", "metric", "source")) or params.getlist("series"):
         queryset = queryset.filter(series__in=selected_series(request))
-    if params.get("min_score"):
+    if "min_score" in params:
         min_score = finite_number(params["min_score"], "min_score")
         if not 0 <= min_score <= 1:
             raise bad_parameter("min_score", "must be a number from 0 to 1")
@@ -88,7 +96,7 @@ def filter_by_series_and_score(request, queryset):
         )
     if params.get("detector"):
         queryset = queryset.filter(detector__name=params["detector"])
-    if params.get("kind"):
+    if "kind" in params:
         if params["kind"] not in AnomalyKind.values:
             raise bad_parameter("kind", f"must be one of {', '.join(AnomalyKind.values)}")
         queryset = queryset.filter(kind=params["kind"])
@@ -148,7 +156,7 @@ class JobRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             queryset = queryset.filter(job=self.request.query_params["job"])
         return queryset
 
-    @extend_schema(parameters=[OpenApiParameter("job", str, description="job name, e.g. detect")])
+    @extend_schema(parameters=[OpenApiParameter("job", str, description="job name, e.g. detect; empty: any")])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -161,30 +169,52 @@ class ForecastView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("horizon", str, description="fresh forecast this far ahead (`48h`, `7d`)"),
-            OpenApiParameter("step", str, description="step of a fresh forecast (default `1h`)"),
-            OpenApiParameter("level", float, many=True, description="interval levels (default 80 and 95)"),
-            OpenApiParameter("threshold", float, description="report when the forecast reaches this value"),
+            OpenApiParameter(
+                "horizon",
+                str,
+                pattern=DURATION_PATTERN,
+                description=f"fresh forecast this far ahead (`48h`, `7d`; default and empty: 7d), at most "
+                f"{MAX_HORIZON.days} days",
+            ),
+            OpenApiParameter(
+                "step",
+                str,
+                pattern=DURATION_PATTERN,
+                description=f"step of a fresh forecast (default and empty: `1h`), at most {MAX_STEP.days} day "
+                f"and at most {MAX_STEPS} steps in the horizon (beyond is a 400 naming `step`)",
+            ),
+            OpenApiParameter(
+                "level",
+                {"type": "array", "items": LEVELS},
+                description="interval levels, percentages (repeatable; default 80 and 95)",
+            ),
+            OpenApiParameter(
+                "threshold",
+                float,
+                description="report when the forecast reaches this value (a finite number)",
+            ),
         ],
+        description="Any of `horizon`, `step`, `level` or `threshold` asks for a fresh forecast, which needs "
+        "enough history: too little is a 400 naming `series`.",
         responses={200: ForecastSerializer, 404: ErrorSerializer, **ERRORS},
     )
     def get(self, request, pk: int):
         series = get_object_or_404(Series, pk=pk)
         params = request.query_params
-        if not any(params.get(p) for p in ("horizon", "step", "level", "threshold")):
+        if not any(p in params for p in ("horizon", "step", "level", "threshold")):
             forecast = get_object_or_404(Forecast.objects.select_related("series"), series=series)
             return Response(ForecastSerializer(forecast).data)
         return Response(self._fresh(series, params))
 
     def _fresh(self, series, params) -> dict:
-        horizon = _duration(params.get("horizon", "7d"), "horizon", maximum=dt.timedelta(days=90))
-        step = _duration(params.get("step", "1h"), "step", maximum=dt.timedelta(days=1))
+        horizon = _duration(params.get("horizon") or "7d", "horizon", maximum=MAX_HORIZON)
+        step = _duration(params.get("step") or "1h", "step", maximum=MAX_STEP)
         levels = tuple(finite_number(v, "level") for v in params.getlist("level")) or (80, 95)
         if not all(0 < lv < 100 for lv in levels):
             raise bad_parameter("level", "levels are percentages between 0 and 100")
-        threshold = finite_number(params["threshold"], "threshold") if params.get("threshold") else None
-        if horizon / step > 5000:
-            raise bad_parameter("step", "the horizon holds more than 5000 steps; use a longer step")
+        threshold = finite_number(params["threshold"], "threshold") if "threshold" in params else None
+        if horizon / step > MAX_STEPS:
+            raise bad_parameter("step", f"the horizon holds more than {MAX_STEPS} steps; use a longer step")
         try:
             result = forecast_series(
                 series, timezone.now(), horizon=horizon, step=step, levels=levels, threshold=threshold

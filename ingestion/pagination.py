@@ -1,7 +1,7 @@
 """Pages of API lists: every page size is capped, and a bad one is a 400 naming it.
 
-`limit` beyond a list's cap is refused (400 naming the parameter and the
-cap), not clamped: a client that asked for a million rows learns at once
+`limit` beyond a list's cap (or empty) is refused (400 naming the parameter
+and the cap), not clamped: a client that asked for a million rows learns at once
 that it gets pages, instead of silently receiving fewer than it thinks.
 The caps are in the OpenAPI schema (`maximum` of each parameter).
 """
@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 
-from ingestion.query_params import bad_parameter, whole_number
+from ingestion.query_params import bad_parameter, whole_number, whole_number_schema
 
 MAX_OFFSET = 1_000_000_000  # far past any list tsmon keeps, and well within a bigint
 
@@ -24,11 +24,13 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
 
     def get_limit(self, request) -> int:
         text = request.query_params.get(self.limit_query_param)
-        return whole_number(text, self.limit_query_param, 1, self.max_limit) if text else self.default_limit
+        if text is None:
+            return self.default_limit
+        return whole_number(text, self.limit_query_param, 1, self.max_limit)
 
     def get_offset(self, request) -> int:
         text = request.query_params.get(self.offset_query_param)
-        return whole_number(text, self.offset_query_param, 0, MAX_OFFSET) if text else 0
+        return 0 if text is None else whole_number(text, self.offset_query_param, 0, MAX_OFFSET)
 
     def get_schema_operation_parameters(self, view):
         bounds = {
@@ -58,12 +60,15 @@ class TimeCursorPagination(CursorPagination):
     def get_page_size(self, request) -> int:
         name = self.page_size_query_param
         text = request.query_params.get(name) if name else None
-        return whole_number(text, name, 1, self.max_page_size) if text else self.page_size
+        return self.page_size if text is None else whole_number(text, name, 1, self.max_page_size)
 
     def get_schema_operation_parameters(self, view):
+        cursor = "from the previous page's `next` (an opaque token: any other is a 400 naming `cursor`)"
         return [
             _bounded(parameter, 1, self.max_page_size, self.page_size)
             if parameter["name"] == self.page_size_query_param
+            else {**parameter, "description": cursor}
+            if parameter["name"] == self.cursor_query_param
             else parameter
             for parameter in super().get_schema_operation_parameters(view)
         ]
@@ -71,6 +76,6 @@ class TimeCursorPagination(CursorPagination):
 
 def _bounded(parameter: dict, minimum: int, maximum: int, default: int) -> dict:
     """A pagination parameter of the schema with its bounds, and what lies beyond them."""
-    schema = {"type": "integer", "minimum": minimum, "maximum": maximum, "default": default}
+    schema = whole_number_schema(minimum, maximum, default=default)
     description = f"{parameter.get('description', '')} ({minimum} to {maximum}; beyond is a 400)".strip()
     return {**parameter, "schema": schema, "description": description}

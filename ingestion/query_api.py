@@ -45,7 +45,7 @@ from ingestion.auth import ScopedByMethod
 from ingestion.choices import ApiScope
 from ingestion.models import Series
 from ingestion.pagination import TimeCursorPagination  # noqa: F401  (the other APIs import it from here)
-from ingestion.query_params import bad_parameter, whole_number
+from ingestion.query_params import MAX_BIGINT, bad_parameter, whole_number, whole_number_schema
 from ingestion.query_serializers import (
     ErrorSerializer,
     PointsResponseSerializer,
@@ -56,26 +56,87 @@ from ingestion.query_serializers import (
 from ingestion.renderers import PointsCSVRenderer
 from ingestion.selectors import SelectorError, parse_selector
 from ingestion.series_deletion import delete_series
-from ingestion.time_range import TimeRangeError, parse_duration, parse_range
+from ingestion.time_range import (
+    DURATION_SYNTAX,
+    TIME_SYNTAX,
+    TimeRangeError,
+    parse_duration,
+    parse_range,
+    schema_pattern,
+)
 
 DEFAULT_SPAN = dt.timedelta(hours=24)
 DEFAULT_POINT_LIMIT = 10_000
 MAX_POINT_LIMIT = 100_000  # raw points per page
 MAX_BUCKETS = 20_000  # per series: more is a client asking for raw points by accident
 MAX_SERIES_PER_QUERY = 1_000
-MAX_ID = 2**63 - 1  # ids are bigints
+MAX_ID = MAX_BIGINT  # ids are bigints
+MIN_COUNT_WINDOW, MAX_COUNT_WINDOW = 2, 100_000  # points in a rolling window given as a count
 MAX_ROLLING_POINTS = 200_000  # points read for one rolling request, the window's lookback included
 # The browsable API renders an answer whole (as an HTML page): small ones only.
 BROWSABLE_MAX_POINTS = 10_000
 STREAMED_FORMATS = ("json", "csv")
 
+
+def ids_parameter(name: str, description: str) -> OpenApiParameter:
+    """A repeatable id filter (`?series=1&series=2`): whole numbers from 1 to MAX_ID, as read."""
+    schema = {"type": "array", "items": whole_number_schema(1, MAX_ID)}
+    return OpenApiParameter(name, schema, description=description)
+
+
 MATCH_PARAMETER = OpenApiParameter(
-    "match", str, description='Series selector, e.g. `cpu_usage_percent{host=~"web-.*"}`'
+    "match",
+    str,
+    description='Series selector, e.g. `cpu_usage_percent{host=~"web-.*"}`; empty: not given. Its grammar '
+    "and its regexes (Prometheus', Python's and PostgreSQL's common part, compiled by PostgreSQL) are "
+    "beyond this schema: a selector they refuse is a 400 naming `match`.",
+)
+# Times and durations: the parsers' own grammars (ingestion.time_range); empty means "not given".
+TIME_PATTERN = schema_pattern(TIME_SYNTAX, empty=True)
+DURATION_PATTERN = schema_pattern(DURATION_SYNTAX, empty=True)
+_TIME_RULES = "a date that does not exist or lies outside 1970–2200 is a 400 naming the parameter"
+CURSOR_PARAMETER = OpenApiParameter(
+    "cursor",
+    str,
+    description="from the previous page's `next` (an opaque token: any other is a 400 naming `cursor`)",
 )
 RANGE_PARAMETERS = [
-    OpenApiParameter("start", str, description="RFC 3339, epoch seconds or `now-1h` (default: end − 24h)"),
-    OpenApiParameter("end", str, description="RFC 3339, epoch seconds or `now` (default: now)"),
+    OpenApiParameter(
+        "start",
+        str,
+        pattern=TIME_PATTERN,
+        description="RFC 3339, epoch seconds or `now-1h` (default: end − 24h); it must be before `end`, "
+        f"and {_TIME_RULES}",
+    ),
+    OpenApiParameter(
+        "end",
+        str,
+        pattern=TIME_PATTERN,
+        description=f"RFC 3339, epoch seconds or `now` (default: now); {_TIME_RULES}",
+    ),
 ]
+_DURATION_RULES = "greater than 0 and at most 10 years"
+
+
+def in_every_format(responses: dict) -> dict:
+    """The answers of a view with JSON, CSV and browsable (HTML) renderers: each
+    status in the three (an error too: in CSV, `error` and `parameter` columns)."""
+    formats = {}
+    for status_code, schema in responses.items():
+        formats[status_code, "application/json"] = schema
+        formats[status_code, "text/csv"] = OpenApiTypes.STR
+        formats[status_code, "text/html"] = OpenApiTypes.STR
+    return formats
+
+
+def format_parameter(renderers) -> OpenApiParameter:
+    """`?format=`: one of the view's renderers (`api` is the browsable page)."""
+    formats = [renderer.format for renderer in renderers]
+    return OpenApiParameter(
+        "format", str, enum=formats, description="the answer's format; `Accept` works too"
+    )
+
+
 # Any request may also meet its statement timeout: 503 naming the limit.
 AUTH_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 429: ErrorSerializer, 503: ErrorSerializer}
 ERRORS = {400: ErrorSerializer, **AUTH_ERRORS}
@@ -145,7 +206,13 @@ def with_error_responses(serializer: type[Serializer]) -> Callable[[type], type]
 
 
 class FormatNegotiation(DefaultContentNegotiation):
-    """An unknown `?format=` is a 400 naming the parameter, not DRF's bare 404."""
+    """An unknown `?format=` is a 400 naming the parameter, not DRF's bare 404
+    (nor, for an empty one, ignored)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if request.query_params.get("format", None) == "":
+            self.filter_renderers(renderers, "")
+        return super().select_renderer(request, renderers, format_suffix)
 
     def filter_renderers(self, renderers, format):
         known = [renderer for renderer in renderers if renderer.format == format]
@@ -254,28 +321,31 @@ class PointsView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("series", int, many=True, description="series id (repeatable)"),
+            ids_parameter("series", "series id (repeatable)"),
             MATCH_PARAMETER,
             *RANGE_PARAMETERS,
             OpenApiParameter(
                 "step",
                 str,
+                pattern=DURATION_PATTERN,
                 description=(
-                    f"bucket length (`5m`, `1h`, seconds); omit for raw points. At most {MAX_BUCKETS} "
-                    "buckets per series, and series × buckets at most TSMON_MAX_QUERY_POINTS "
-                    "(500,000 unless configured); beyond is a 400"
+                    f"bucket length (`5m`, `1h`, seconds), {_DURATION_RULES}; omit for raw points. At most "
+                    f"{MAX_BUCKETS} buckets per series, and series × buckets at most TSMON_MAX_QUERY_POINTS "
+                    "(500,000 unless configured); beyond is a 400 naming `step`"
                 ),
             ),
-            OpenApiParameter("agg", str, enum=sorted(queries.AGGREGATES), description="aggregate per bucket"),
+            OpenApiParameter(
+                "agg", str, enum=sorted(queries.AGGREGATES), description="aggregate per bucket (default mean)"
+            ),
             OpenApiParameter(
                 "limit",
-                {"type": "integer", "minimum": 1, "maximum": MAX_POINT_LIMIT, "default": DEFAULT_POINT_LIMIT},
+                whole_number_schema(1, MAX_POINT_LIMIT, default=DEFAULT_POINT_LIMIT),
                 description=f"raw points per page (1 to {MAX_POINT_LIMIT}; beyond is a 400)",
             ),
-            OpenApiParameter("cursor", str, description="from the previous page's `next`"),
-            OpenApiParameter("format", str, enum=["json", "csv"]),
+            CURSOR_PARAMETER,
+            format_parameter(renderer_classes),
         ],
-        responses={200: PointsResponseSerializer, **ERRORS},
+        responses=in_every_format({200: PointsResponseSerializer, **ERRORS}),
         examples=[POINTS_EXAMPLE, BAD_PARAMETER_EXAMPLE],
     )
     def get(self, request):
@@ -286,6 +356,10 @@ class PointsView(APIView):
         if len(series) > MAX_SERIES_PER_QUERY:
             raise bad_parameter("match", f"selects more than {MAX_SERIES_PER_QUERY} series; narrow it")
         start, end = time_range(request)
+        if "agg" in params and params["agg"] not in queries.AGGREGATES:
+            raise bad_parameter(
+                "agg", f"{params['agg']!r} is not one of {', '.join(sorted(queries.AGGREGATES))}"
+            )
         if params.get("step"):
             return self._downsampled(series, start, end)
         return self._raw(series, start, end)
@@ -297,8 +371,6 @@ class PointsView(APIView):
         except TimeRangeError as exc:
             raise bad_parameter("step", str(exc)) from None
         agg = params.get("agg", "mean")
-        if agg not in queries.AGGREGATES:
-            raise bad_parameter("agg", f"{agg!r} is not one of {', '.join(sorted(queries.AGGREGATES))}")
         buckets = math.ceil((end - start) / step)
         if buckets > MAX_BUCKETS:
             raise bad_parameter(
@@ -312,7 +384,7 @@ class PointsView(APIView):
     def _raw(self, series, start, end):
         params = self.request.query_params
         limit = DEFAULT_POINT_LIMIT
-        if params.get("limit"):
+        if "limit" in params:
             limit = whole_number(params["limit"], "limit", 1, MAX_POINT_LIMIT)
         if _is_browsable(self.request) and limit > BROWSABLE_MAX_POINTS:
             raise _too_large_to_browse("limit", limit)
@@ -421,14 +493,28 @@ class RollingView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("window", str, description="points (`60`) or a duration (`1h`); default `1h`"),
-            *RANGE_PARAMETERS,
+            OpenApiParameter(
+                "window",
+                str,
+                pattern=DURATION_PATTERN,
+                description=f"points (`60`: {MIN_COUNT_WINDOW} to {MAX_COUNT_WINDOW}) or a duration (`1h`, "
+                f"{_DURATION_RULES}); default `1h`",
+            ),
+            OpenApiParameter(
+                "start",
+                str,
+                pattern=TIME_PATTERN,
+                description="as for `/points`; at most 31 days before `end`, and at most "
+                f"{MAX_ROLLING_POINTS} points with the window's lookback (beyond is a 400 naming `start`)",
+            ),
+            RANGE_PARAMETERS[1],
+            format_parameter(renderer_classes),
         ],
-        responses={200: RollingResponseSerializer, 404: ErrorSerializer, **ERRORS},
+        responses=in_every_format({200: RollingResponseSerializer, 404: ErrorSerializer, **ERRORS}),
     )
     def get(self, request, pk: int):
         series = get_object_or_404(Series.objects.select_related("source"), pk=pk)
-        window = _window(request.query_params.get("window", "1h"))
+        window = _window(request.query_params.get("window") or "1h")
         start, end = time_range(request)
         if end - start > dt.timedelta(days=31):
             raise bad_parameter("start", "rolling statistics cover at most 31 days per request")
@@ -465,8 +551,10 @@ def _nothing() -> None:
 
 def _window(text: str) -> int | str:
     if text.isascii() and text.isdigit():
-        if not 2 <= int(text) <= 100_000:
-            raise bad_parameter("window", "a count window holds 2 to 100000 points")
+        if not MIN_COUNT_WINDOW <= int(text) <= MAX_COUNT_WINDOW:
+            raise bad_parameter(
+                "window", f"a count window holds {MIN_COUNT_WINDOW} to {MAX_COUNT_WINDOW} points"
+            )
         return int(text)
     try:
         parse_duration(text, "window")

@@ -15,7 +15,8 @@ import re
 from django.http import HttpResponseBadRequest, JsonResponse
 from rest_framework.exceptions import ValidationError
 
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")  # ASCII digits only, and within a bigint
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")  # ASCII digits only, as many as a bigint has
+MAX_BIGINT = 2**63 - 1
 READ_METHODS = ("GET", "HEAD")
 
 
@@ -29,6 +30,11 @@ def whole_number(text: str, parameter: str, minimum: int, maximum: int) -> int:
     if not (_WHOLE_NUMBER.fullmatch(text.strip()) and minimum <= int(text) <= maximum):
         raise bad_parameter(parameter, f"{parameter}: must be a whole number from {minimum} to {maximum}")
     return int(text)
+
+
+def whole_number_schema(minimum: int, maximum: int, **extra) -> dict:
+    """The schema of a parameter `whole_number` reads: the same bounds, one definition."""
+    return {"type": "integer", "minimum": minimum, "maximum": maximum, **extra}
 
 
 def finite_number(text: str, parameter: str) -> float:

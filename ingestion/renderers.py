@@ -40,6 +40,9 @@ class PointsCSVRenderer(BaseRenderer):
             columns = list(data["points"][0]) if data["points"] else ["ts"]
             writer.writerow(columns)
             writer.writerows([row.get(c) for c in columns] for row in data["points"])
+        elif isinstance(data, dict) and "parameter" in data:  # a bad parameter: its message, and its name
+            writer.writerow(["error", "parameter"])
+            writer.writerow([data.get("detail", ""), data["parameter"]])
         else:  # an error: keep its message readable
             writer.writerow(["error"])
             writer.writerow([data.get("detail", data) if isinstance(data, dict) else data])

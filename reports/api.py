@@ -24,12 +24,14 @@ from ingestion.query_api import (
     AUTH_ERRORS,
     ERRORS,
     FIELD_ERRORS,
+    TIME_PATTERN,
     TimeCursorPagination,
     bad_parameter,
     with_error_responses,
 )
 from ingestion.query_serializers import ErrorSerializer
 from ingestion.time_range import TimeRangeError, parse_time
+from reports.builders import TABLES
 from reports.choices import ReportKind, ReportStatus
 from reports.models import Report
 from reports.rendering import table_csv
@@ -38,11 +40,20 @@ from reports.serializers import ReportSerializer
 
 LIST_FILTERS = [
     OpenApiParameter("kind", str, enum=ReportKind.values),
-    OpenApiParameter("scope", str, description="text the report's selector contains"),
+    OpenApiParameter("scope", str, description="text the report's selector contains; empty: any"),
     OpenApiParameter("status", str, enum=ReportStatus.values),
-    OpenApiParameter("since", str, description="reports whose data ends at or after this (RFC 3339, now-7d)"),
-    OpenApiParameter("until", str, description="reports whose data ends before this"),
+    OpenApiParameter(
+        "since",
+        str,
+        pattern=TIME_PATTERN,
+        description="reports whose data ends at or after this (RFC 3339, epoch seconds, now-7d; empty: "
+        "any); a date that does not exist or lies outside 1970–2200 is a 400 naming it",
+    ),
+    OpenApiParameter(
+        "until", str, pattern=TIME_PATTERN, description="reports whose data ends before this; as `since`"
+    ),
 ]
+TABLE_NAMES = sorted({name for tables in TABLES.values() for name in tables})
 DOWNLOAD_ERRORS = {404: ErrorSerializer, 409: ErrorSerializer, **AUTH_ERRORS}
 
 
@@ -124,7 +135,13 @@ class ReportViewSet(
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("table", str, description="table name (default: the report's main table)")
+            OpenApiParameter(
+                "table",
+                str,
+                enum=TABLE_NAMES,
+                description="table name (default: the report's main table); which tables a report has "
+                "depends on its kind (its `downloads` list them): another is a 400 naming `table`",
+            )
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
@@ -136,7 +153,7 @@ class ReportViewSet(
     def csv(self, request, pk=None):
         report = self._finished()
         tables = report.content["tables"]
-        name = request.query_params.get("table") or next(iter(tables))
+        name = request.query_params.get("table", next(iter(tables)))
         if name not in tables:
             raise bad_parameter("table", f"{name!r} is not one of {', '.join(tables)}")
         return _download(
@@ -154,13 +171,16 @@ class ReportViewSet(
         return report
 
 
-def filter_reports(params, queryset):
-    """Reports by kind, status, scope text and the time their data ends (shared with the pages)."""
-    if params.get("kind"):
+def filter_reports(params, queryset, empty_is_any: bool = False):
+    """Reports by kind, status, scope text and the time their data ends (shared with the pages,
+    whose form sends an empty kind for "any"; in the API an empty `kind` or `status` is no choice)."""
+    if empty_is_any:
+        params = {name: value for name, value in params.items() if value}
+    if "kind" in params:
         if params["kind"] not in ReportKind.values:
             raise bad_parameter("kind", f"must be one of {', '.join(ReportKind.values)}")
         queryset = queryset.filter(kind=params["kind"])
-    if params.get("status"):
+    if "status" in params:
         if params["status"] not in ReportStatus.values:
             raise bad_parameter("status", f"must be one of {', '.join(ReportStatus.values)}")
         queryset = queryset.filter(status=params["status"])

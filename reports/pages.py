@@ -26,7 +26,7 @@ PAGE_SIZE = 50
 @login_required
 def report_list(request):
     try:
-        reports = filter_reports(request.GET, Report.objects.defer("content", "html"))
+        reports = filter_reports(request.GET, Report.objects.defer("content", "html"), empty_is_any=True)
     except ValidationError as exc:
         messages.error(request, exc.detail.get("detail", "bad filter"))
         reports = Report.objects.none()
