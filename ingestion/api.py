@@ -45,9 +45,9 @@ from ingestion.parsers import (
     parse_csv,
     parse_json,
     parse_label_option,
-    parse_line_protocol,
     parse_remote_write,
 )
+from ingestion.parsers.line_protocol import parse_line_protocol_columns
 from ingestion.parsers.result import shorten
 from ingestion.samples import LineError
 from tsmon import statement_timeouts
@@ -59,6 +59,16 @@ MAX_ERRORS_LISTED = 100
 RETRY_AFTER_SECONDS = "5"
 # InfluxDB 1.x clients say n/u for ns/us; InfluxDB 2 accepts them too.
 _PRECISION_ALIASES = {"n": "ns", "u": "us", "µs": "us"}
+
+
+def precision_parameter(default: str, description: str) -> OpenApiParameter:
+    """`?precision=`: the values `precision_param` reads (aliases, and empty for the default)."""
+    return OpenApiParameter(
+        "precision",
+        str,
+        enum=["", *PRECISIONS, *_PRECISION_ALIASES],
+        description=f"{description}; empty: the default ({default})",
+    )
 
 
 class InputError(Exception):
@@ -214,10 +224,8 @@ class JsonWriteView(WriteView):
 
     @extend_schema(
         summary="Write points as JSON",
-        parameters=[
-            OpenApiParameter("precision", str, description="Unit of numeric ts: s (default), ms, us, ns")
-        ],
-        request={"application/json": {"type": "array", "items": {"type": "object"}}},
+        parameters=[precision_parameter("s", "Unit of numeric ts: s (default), ms, us, ns")],
+        request={"application/json": write_schema.JSON_WRITE_BODY},
         responses=write_schema.counts_responses(200),
         examples=[
             write_schema.JSON_ROWS_EXAMPLE,
@@ -244,11 +252,13 @@ class InfluxWriteView(WriteView):
     @extend_schema(
         summary="Write line protocol (InfluxDB v2 compatible)",
         parameters=[
-            OpenApiParameter("bucket", str, required=True),
-            OpenApiParameter("org", str),
-            OpenApiParameter("precision", str, description="ns (default), us, ms, s"),
+            OpenApiParameter(
+                "bucket", str, required=True, allow_blank=False, description="accepted, not stored"
+            ),
+            OpenApiParameter("org", str, description="accepted, not stored"),
+            precision_parameter("ns", "ns (default), us, ms, s"),
         ],
-        request={"text/plain": {"type": "string"}},
+        request={"text/plain": write_schema.LINE_PROTOCOL_BODY},
         responses=write_schema.influx_responses(),
         examples=[write_schema.LINE_PROTOCOL_EXAMPLE, write_schema.INFLUX_PARTIAL_EXAMPLE],
     )
@@ -265,7 +275,7 @@ class InfluxWriteView(WriteView):
         precision = precision_param(request, "ns")
         text, encoding_errors = self.text(request)
         self.body_text = text  # for quoting refused lines as they were sent
-        parsed = parse_line_protocol(text, precision, to_us(now))
+        parsed = parse_line_protocol_columns(text, precision, to_us(now))
         if encoding_errors:
             return ParseResult(parsed.samples, sorted(parsed.errors + encoding_errors))
         return parsed
@@ -309,7 +319,7 @@ class PrometheusRemoteWriteView(WriteView):
 
     @extend_schema(
         summary="Prometheus remote write receiver",
-        request={"application/x-protobuf": {"type": "string", "format": "binary"}},
+        request={"application/x-protobuf": write_schema.REMOTE_WRITE_BODY},
         responses=write_schema.remote_write_responses(),
     )
     def post(self, request):
@@ -349,13 +359,16 @@ class CsvWriteView(WriteView):
     @extend_schema(
         summary="Upload a CSV table (timestamp,value or wide)",
         parameters=[
-            OpenApiParameter("metric", str),
-            OpenApiParameter("labels", str, description="k=v,k2=v2 added to every series"),
+            OpenApiParameter("metric", str, description="the metric of a timestamp,value table; empty: none"),
             OpenApiParameter(
-                "precision", str, description="Unit of numeric timestamps: s (default), ms, us, ns"
+                "labels",
+                str,
+                description="k=v,k2=v2 added to every series (label names follow Prometheus' rules: a bad "
+                "one is a 400)",
             ),
+            precision_parameter("s", "Unit of numeric timestamps: s (default), ms, us, ns"),
         ],
-        request={"text/csv": {"type": "string"}},
+        request={"text/csv": write_schema.CSV_BODY},
         responses=write_schema.counts_responses(200),
     )
     def post(self, request):

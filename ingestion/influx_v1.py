@@ -30,7 +30,7 @@ from rest_framework import authentication, exceptions, serializers, status
 from rest_framework.response import Response
 
 from ingestion import write_schema
-from ingestion.api import InfluxWriteView, InputError
+from ingestion.api import InfluxWriteView, InputError, precision_parameter
 from ingestion.auth import ApiKeyAuthentication, authenticate_key
 from ingestion.ingest import IngestOutcome
 from ingestion.parsers import ParseResult
@@ -78,13 +78,13 @@ class InfluxV1WriteView(InfluxWriteView):
     @extend_schema(
         summary="Write line protocol (InfluxDB 1.x compatible)",
         parameters=[
-            OpenApiParameter("db", str, required=True, description="accepted, not stored"),
+            OpenApiParameter("db", str, required=True, allow_blank=False, description="accepted, not stored"),
             OpenApiParameter("rp", str, description="accepted, not stored"),
-            OpenApiParameter("precision", str, description="n (default), u, ms, s"),
+            precision_parameter("ns", "n (default), u, ms, s"),
             OpenApiParameter("u", str, description="user name (ignored)"),
             OpenApiParameter("p", str, description="the API key, if not sent as Basic auth or Token"),
         ],
-        request={"text/plain": {"type": "string"}},
+        request={"text/plain": write_schema.LINE_PROTOCOL_BODY},
         responses={
             204: OpenApiResponse(description="all points written"),
             **{c: InfluxV1ErrorSerializer for c in (400, 401, 403, 413, 415, 429, 503)},

@@ -6,6 +6,37 @@ Only for the schema: the views build these bodies directly (see api.py).
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
+# The bodies' grammars (line protocol, CSV, protobuf, the rules of names and
+# timestamps) are beyond JSON Schema: the descriptions say them, and a body that
+# breaks them is a 400 listing each refused line.
+_BODY_RULES = (
+    " Metric names and label names follow Prometheus' rules (`[a-zA-Z_:][a-zA-Z0-9_:]*`, labels without"
+    " `:`), at most TSMON_MAX_LABELS labels with values up to TSMON_MAX_LABEL_VALUE_LENGTH characters,"
+    " finite values, timestamps within [now − retention, now + 10 min]; lines that break them are refused"
+    " one by one (a 400 listing them), the others written."
+)
+JSON_WRITE_BODY = {
+    "description": 'Rows `[{"metric", "labels", "ts", "value"}]` (`ts` epoch in `precision`'
+    ' or RFC 3339, default now), or one series in columns `{"metric", "labels", "ts": [...],'
+    ' "values": [...]}`.' + _BODY_RULES,
+    "oneOf": [{"type": "array", "items": {"type": "object"}}, {"type": "object"}],
+}
+LINE_PROTOCOL_BODY = {
+    "type": "string",
+    "description": "InfluxDB line protocol, one point per line (gzip with `Content-Encoding: gzip`)."
+    + _BODY_RULES,
+}
+CSV_BODY = {
+    "type": "string",
+    "description": "`timestamp,value` rows (with `metric`), or a wide table whose header names a column"
+    " per series." + _BODY_RULES,
+}
+REMOTE_WRITE_BODY = {
+    "type": "string",
+    "format": "binary",
+    "description": "A snappy-compressed prometheus.WriteRequest (remote write 1.0)." + _BODY_RULES,
+}
+
 
 class WriteCountsSerializer(serializers.Serializer):
     written = serializers.IntegerField(help_text="points newly stored")
