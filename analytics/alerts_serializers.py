@@ -22,10 +22,16 @@ from analytics.models.alerts import (
     RuleKind,
     Silence,
 )
-from ingestion.query_serializers import validated_selector
+from ingestion.query_serializers import (
+    LABEL_NAME_SYNTAX,
+    BoundedFloatField,
+    JsonTypes,
+    StringMapField,
+    validated_selector,
+)
 from tsmon import outbound
 
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_LABEL_NAME = re.compile(rf"^{LABEL_NAME_SYNTAX}$")
 _NEEDS_THRESHOLD = (RuleKind.THRESHOLD, RuleKind.ANOMALY_THRESHOLD, RuleKind.FORECAST)
 
 
@@ -50,7 +56,14 @@ class ChannelKindField(serializers.ChoiceField):
     pass
 
 
-class NotificationChannelSerializer(serializers.ModelSerializer):
+class NotificationChannelSerializer(JsonTypes, serializers.ModelSerializer):
+    """A channel. Beyond what the schema says, `kind` decides the other fields: a
+    webhook, alertmanager, slack or dingtalk channel needs a `url` (https for slack
+    and dingtalk, unless its host lies in TSMON_OUTBOUND_ALLOWED_NETWORKS; a
+    destination tsmon may reach), dingtalk's with `access_token`; email needs
+    `addresses` (e-mail addresses); only dingtalk takes a `secret` (`SEC…`).
+    Each broken rule is a 400 naming the field."""
+
     kind = ChannelKindField(choices=ChannelKind.choices)
     has_secret = serializers.SerializerMethodField()
 
@@ -109,10 +122,30 @@ class NotificationChannelSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class AlertRuleSerializer(serializers.ModelSerializer):
+class AlertRuleSerializer(JsonTypes, serializers.ModelSerializer):
+    """An alert rule. Beyond what the schema says: a threshold, anomaly-and-threshold
+    or forecast rule needs a `threshold`; `selector` is a series selector (its grammar
+    and regexes checked as for `match`); `summary` and `annotations` are Django
+    templates; `labels` and `annotations` are keyed by label names; `detector` and
+    `channels` name existing objects. Each broken rule is a 400 naming the field."""
+
     kind = RuleKindField(choices=RuleKind.choices)
     channels = serializers.PrimaryKeyRelatedField(
         many=True, queryset=NotificationChannel.objects.all(), required=False
+    )
+    min_score = BoundedFloatField(minimum=0, maximum=1, required=False)
+    min_fraction = BoundedFloatField(minimum=0, maximum=1, above_min=True, required=False)
+    window_seconds = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+    labels = StringMapField(required=False)
+    annotations = StringMapField(required=False)
+    group_by = serializers.ListField(
+        child=serializers.RegexField(
+            rf"^(?:\.\.\.|{LABEL_NAME_SYNTAX})$",
+            max_length=100,
+            error_messages={"invalid": "not a label name (nor `...`)"},
+        ),
+        required=False,
+        help_text="label names, or `...` for all labels",
     )
 
     class Meta:
@@ -160,30 +193,11 @@ class AlertRuleSerializer(serializers.ModelSerializer):
             _check_template(text)
         return annotations
 
-    def validate_group_by(self, names: list[str]) -> list[str]:
-        bad = [n for n in names if n != "..." and not _LABEL_NAME.match(n)]
-        if bad:
-            raise serializers.ValidationError(f"not label names: {', '.join(bad)}")
-        return names
-
-    def validate_min_score(self, value: float) -> float:
-        if not 0 <= value <= 1:
-            raise serializers.ValidationError("scores are between 0 and 1")
-        return value
-
-    def validate_min_fraction(self, value: float) -> float:
-        if not 0 < value <= 1:
-            raise serializers.ValidationError("a fraction is above 0 and at most 1")
-        return value
-
     def validate(self, attrs: dict) -> dict:
         kind = attrs.get("kind", getattr(self.instance, "kind", None))
         threshold = attrs.get("threshold", getattr(self.instance, "threshold", None))
         if kind in _NEEDS_THRESHOLD and threshold is None:
             raise serializers.ValidationError({"threshold": f"a {kind} rule needs a threshold"})
-        window = attrs.get("window_seconds", getattr(self.instance, "window_seconds", 300))
-        if window < 1:
-            raise serializers.ValidationError({"window_seconds": "the window must be at least 1 second"})
         return attrs
 
     @staticmethod
@@ -196,7 +210,11 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         return value
 
 
-class SilenceSerializer(serializers.ModelSerializer):
+class SilenceSerializer(JsonTypes, serializers.ModelSerializer):
+    """A silence. Beyond what the schema says: `matchers` is a series selector (its
+    grammar and regexes checked as for `match`), and `ends_at` must be after
+    `starts_at` (default: now); each is a 400 naming the field."""
+
     active = serializers.SerializerMethodField()
 
     class Meta:

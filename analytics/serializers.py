@@ -7,11 +7,19 @@ from rest_framework import serializers
 from analytics.algorithms.detector import StreamingDetector
 from analytics.choices import DetectorKind
 from analytics.models import Anomaly, AnomalyEvent, Detector, Forecast, JobRun
-from ingestion.query_serializers import validated_selector
+from ingestion.query_serializers import BoundedFloatField, JsonTypes, ObjectField, validated_selector
 from ingestion.time_range import TimeRangeError, parse_duration
 
 
-class DetectorSerializer(serializers.ModelSerializer):
+class DetectorSerializer(JsonTypes, serializers.ModelSerializer):
+    """A detector. Beyond what the schema says: `selector` is a series selector
+    (its grammar and regexes checked as for `match`), and
+    `params` holds only keyword arguments of the `kind`'s algorithm (peer_group:
+    window, step, method); each is a 400 naming the field."""
+
+    min_score = BoundedFloatField(minimum=0, maximum=1, above_min=True, required=False)
+    params = ObjectField(required=False)
+
     class Meta:
         model = Detector
         fields = ["id", "name", "selector", "kind", "params", "min_score", "enabled", "created_at"]
@@ -19,11 +27,6 @@ class DetectorSerializer(serializers.ModelSerializer):
 
     def validate_selector(self, value: str) -> str:
         return validated_selector(value, allow_empty=True)  # empty: every series
-
-    def validate_min_score(self, value: float) -> float:
-        if not 0 < value <= 1:
-            raise serializers.ValidationError("must be in (0, 1]")
-        return value
 
     def validate_params(self, value) -> dict:
         if not isinstance(value, dict):

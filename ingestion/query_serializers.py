@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from rest_framework import serializers
+from collections.abc import Mapping
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import relations, serializers
+from rest_framework.utils import html
 
 from ingestion.models import Series
 from ingestion.queries import AGGREGATES, check_regexes
@@ -22,7 +26,83 @@ def validated_selector(text: str, allow_empty: bool = False) -> str:
     return text
 
 
-class SeriesSerializer(serializers.ModelSerializer):
+LABEL_NAME_SYNTAX = r"[a-zA-Z_][a-zA-Z0-9_]*"
+
+
+def json_type_error(field: serializers.Field, value) -> str | None:
+    """Why `value`, from a JSON body, is not of the JSON type the schema gives `field`.
+
+    DRF reads `0` for a string field as "0", `false` for a number as 0 and "5"
+    for a number or an id as 5: lenient for HTML forms, whose values are all
+    strings, but then a JSON body the schema refuses would be accepted.
+    """
+    if value is None:
+        return None  # null: the field's allow_null decides
+    if isinstance(field, serializers.ListField | relations.ManyRelatedField):
+        child = field.child if isinstance(field, serializers.ListField) else field.child_relation
+        if not isinstance(value, list):
+            return None  # the field's own message
+        return next((error for item in value if (error := json_type_error(child, item))), None)
+    if isinstance(field, serializers.CharField) and not isinstance(value, str):
+        return "Not a valid string."
+    if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+        return "Must be a valid boolean."
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(field, serializers.FloatField | serializers.DecimalField) and not number:
+        return "A valid number is required."
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(field, serializers.IntegerField | relations.PrimaryKeyRelatedField) and not whole:
+        return "A valid integer is required."
+    return None
+
+
+class JsonTypes:
+    """A serializer mixin: a JSON body's fields must have the JSON types of the
+    schema (see json_type_error); a form's (the browsable API's) are read as DRF reads them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and not html.is_html_input(data):
+            errors = {
+                name: [error]
+                for name, field in self.fields.items()
+                if not field.read_only and name in data and (error := json_type_error(field, data[name]))
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class BoundedFloatField(serializers.FloatField):
+    """A float in [minimum, maximum], or (minimum, maximum] with `above_min`:
+    checked here, and given by the schema (ingestion.schema), `exclusiveMinimum`
+    included, from this one definition."""
+
+    def __init__(self, *, minimum: float, maximum: float, above_min: bool = False, **kwargs):
+        self.minimum, self.maximum, self.above_min = minimum, maximum, above_min
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        low_ok = value > self.minimum if self.above_min else value >= self.minimum
+        if not (low_ok and value <= self.maximum):
+            low = f"above {self.minimum}" if self.above_min else f"from {self.minimum}"
+            raise serializers.ValidationError(f"must be {low} and at most {self.maximum}")
+        return value
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+class StringMapField(serializers.JSONField):
+    """A JSON object of strings (labels, annotations). Its keys must be label
+    names too, which OpenAPI 3.0 cannot say of an object's keys: the
+    serializer checks them (a 400 naming the field)."""
+
+
+@extend_schema_field({"type": "object"})
+class ObjectField(serializers.JSONField):
+    """A JSON object whose keys the serializer checks (detector and report parameters)."""
+
+
+class SeriesSerializer(JsonTypes, serializers.ModelSerializer):
     source = serializers.SlugRelatedField(slug_field="name", read_only=True)
     last_ts = serializers.DateTimeField(
         read_only=True, help_text="time of the latest point: within a minute in lists, exact for one series"

@@ -1,6 +1,6 @@
 """OpenAPI description of tsmon's API-key authentication (drf-spectacular)."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -14,6 +14,17 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "description": "An API key (`manage.py create_api_key`): `Authorization: Bearer tsm_…`. "
             "InfluxDB clients may send `Authorization: Token tsm_…` instead.",
         }
+
+
+class BoundedFloatFieldExtension(OpenApiSerializerFieldExtension):
+    """A BoundedFloatField's bounds, with `exclusiveMinimum` for `above_min`."""
+
+    target_class = "ingestion.query_serializers.BoundedFloatField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = {"type": "number", "format": "double", "minimum": field.minimum, "maximum": field.maximum}
+        return {**schema, "exclusiveMinimum": True} if field.above_min else schema
 
 
 class InfluxV1KeyAuthenticationScheme(OpenApiAuthenticationExtension):

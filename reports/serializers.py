@@ -3,20 +3,48 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ingestion.query_serializers import validated_selector
-from reports.builders import TABLES, parse_horizon
+from ingestion.query_serializers import JsonTypes, validated_selector
+from reports.builders import HORIZON_SYNTAX, TABLES, parse_horizon
 from reports.choices import ReportStatus
 from reports.models import Report
 
 MAX_PERIOD_DAYS = 92
+MIN_DAYS, MAX_DAYS = 1, 365
+MAX_HORIZONS, MAX_HORIZON_DAYS = 12, 60
 
 
-class ReportSerializer(serializers.ModelSerializer):
-    """A report's request, status and summary; the content comes with `?content=1` or a download."""
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "days": {"type": "number", "minimum": MIN_DAYS, "maximum": MAX_DAYS},
+            "horizons": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_HORIZONS,
+                "items": {"type": "string", "pattern": rf"^\s*{HORIZON_SYNTAX}\s*$"},
+                "description": f"durations such as 6h, at most {MAX_HORIZON_DAYS} days each",
+            },
+        },
+    }
+)
+class ReportParamsField(serializers.JSONField):
+    """A report's parameters: `days` and `horizons`, checked by `validate_params`."""
+
+
+class ReportSerializer(JsonTypes, serializers.ModelSerializer):
+    """A report's request, status and summary; the content comes with `?content=1` or a download.
+
+    Beyond what the schema says: `selector` is a series selector (empty: every
+    series; its grammar and regexes checked as for `match`), `period_start` must be
+    before `period_end` (default: now) and at most 92 days earlier, and each horizon
+    at most 60 days; each is a 400 naming the field."""
 
     downloads = serializers.SerializerMethodField()
+    params = ReportParamsField(required=False)
 
     class Meta:
         model = Report
@@ -48,16 +76,21 @@ class ReportSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError('must be an object, e.g. {"days": 14}')
         if "days" in value:
             days = value["days"]
-            if not isinstance(days, int | float) or not 1 <= days <= 365:
-                raise serializers.ValidationError("days: a number of days from 1 to 365")
+            number = isinstance(days, int | float) and not isinstance(days, bool)
+            if not number or not MIN_DAYS <= days <= MAX_DAYS:
+                raise serializers.ValidationError(f"days: a number of days from {MIN_DAYS} to {MAX_DAYS}")
         if "horizons" in value:
             horizons = value["horizons"]
-            if not isinstance(horizons, list) or not 1 <= len(horizons) <= 12:
-                raise serializers.ValidationError('horizons: a list of 1 to 12 durations such as "6h"')
+            if not isinstance(horizons, list) or not 1 <= len(horizons) <= MAX_HORIZONS:
+                raise serializers.ValidationError(
+                    f'horizons: a list of 1 to {MAX_HORIZONS} durations such as "6h"'
+                )
             for text in horizons:
                 try:
-                    if parse_horizon(text).days > 60:
-                        raise ValueError(f"{text!r} is more than 60 days ahead")
+                    if not isinstance(text, str):
+                        raise ValueError(f"{text!r} is not a duration such as 6h")
+                    if parse_horizon(text).days > MAX_HORIZON_DAYS:
+                        raise ValueError(f"{text!r} is more than {MAX_HORIZON_DAYS} days ahead")
                 except ValueError as exc:
                     raise serializers.ValidationError(f"horizons: {exc}") from None
         return value

@@ -257,6 +257,13 @@ SPECTACULAR_SETTINGS = {
     # CDN: servers often have no internet, and the CSP allows only 'self'.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Request bodies are documented as JSON: the form encodings DRF also parses
+    # (for the browsable API's HTML forms) cannot carry null, an object or a
+    # list, so the schema would promise bodies they cannot hold.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Request bodies get components of their own: without the read-only
+    # fields, with the write-only ones, and non-blank strings with minLength 1.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a `kind` field with different choices; name each enum.
     "ENUM_NAME_OVERRIDES": {
         "SeriesKindEnum": "ingestion.choices.SeriesKind",
