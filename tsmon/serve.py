@@ -144,6 +144,9 @@ def web_command(host: str, port: int | str, workers: int, threads: int = 4) -> l
         "--worker-class", "tsmon.web_worker.TsmonWorker",
         "--timeout", "60", "--graceful-timeout", "10",
         "--limit-request-line", str(REQUEST_LINE_LIMIT),
+        # gunicorn 27's control socket is one path in $HOME for every server
+        # started: tests, benches and a second tsmon would take it from each other.
+        "--no-control-socket",
     ]  # fmt: skip
 
 
