@@ -37,9 +37,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from ingestion.parsers.line_scan import scan_common_lines
 from ingestion.parsers.result import ParseResult, shorten
 from ingestion.parsers.timestamps import check_precision, int_to_us
-from ingestion.samples import Labels, LineError, Sample
+from ingestion.samples import Labels, LineError, Sample, SampleColumns
 
 _NOT_METRIC_CHAR = re.compile(r"[^a-zA-Z0-9_:]")
 _NOT_LABEL_CHAR = re.compile(r"[^a-zA-Z0-9_]")
@@ -67,73 +70,118 @@ def parse_line_protocol(body: str, precision: str = "ns", now_us: int = 0) -> Pa
 
     Never raises for bad input: each refused line becomes a `LineError`.
     """
+    parsed = parse_line_protocol_columns(body, precision, now_us)
+    return ParseResult(list(parsed.samples), parsed.errors)
+
+
+def parse_line_protocol_columns(body: str, precision: str = "ns", now_us: int = 0) -> ParseResult:
+    """`parse_line_protocol` with the samples as `SampleColumns` (what the
+    write endpoints hand on, to skip building a tuple per sample) when most
+    lines have the common shape, else as a list.
+
+    Lines of the common shape (ingestion.parsers.line_scan) are cut for the
+    whole body at once; every other line, and any whose key part or value
+    the cut could not take, is read by the exact parser, so what is
+    accepted and refused, and why, is the exact parser's.
+    """
     check_precision(precision)
     parser = _LineParser(precision, now_us)
     lines = body.split("\n")
-    if "\\" in body or '"' in body or "#" in body or not body.isascii():
+    if not (body.isascii() and _mostly_common(body, precision)):
         _parse_lines(parser, enumerate(lines, 1))
-    else:
-        _parse_plain_lines(parser, lines)
+        return ParseResult(parser.samples, parser.errors)
+    common, others = _parse_common_lines(parser, body)
+    _parse_lines(parser, ((number, lines[number - 1]) for number in others))
+    return ParseResult(_merged(common, parser.samples), parser.errors)
+
+
+_PROBE_CHARS = 8_192
+
+
+def _mostly_common(body: str, precision: str) -> bool:
+    """Whether the body's first lines are mostly of the common shape: a
+    body of Telegraf's many-field lines (cpu, mem) is read line by line at
+    once, without a scan that would find little."""
+    head = scan_common_lines(body[:_PROBE_CHARS], precision)
+    return len(head.numbers) >= len(head.other_lines)
+
+
+def parse_line_protocol_exactly(body: str, precision: str = "ns", now_us: int = 0) -> ParseResult:
+    """Every line through the exact parser, none through a fast path: the
+    reference the fast paths are tested against."""
+    check_precision(precision)
+    parser = _LineParser(precision, now_us)
+    for number, line in enumerate(body.split("\n"), 1):
+        parser.parse(number, line)
     return ParseResult(parser.samples, parser.errors)
 
 
-# Building a NamedTuple through tuple.__new__ skips its Python-level
-# __new__, which is a third of the cost of a line on the fastest path.
-_new_tuple = tuple.__new__
-
-
-def _parse_plain_lines(parser: _LineParser, lines: list[str]) -> None:
-    """The fastest path: a body without escapes, quotes, comments or non-ASCII.
-
-    A line with one field and a timestamp (what Telegraf and most clients
-    send for counters and gauges) is split from the right: the text before
-    the last ``=`` names the series and field, and is looked up in a cache.
-    Any other line goes on to `_parse_lines`.
-    """
-    append = parser.samples.append
+def _parse_common_lines(parser: _LineParser, body: str) -> tuple[SampleColumns, list[int]]:
+    """Samples of the body's lines of the common shape, and the numbers of
+    the lines left for the exact parser, in order."""
+    scanned = scan_common_lines(body, parser.precision)
+    parts = scanned.series_parts
+    distinct = list(dict.fromkeys(parts))  # each series once per body, not once per line
     single = parser.single_field
-    divisor, multiplier = parser.divisor, parser.multiplier
-    others = []
-    for number, line in enumerate(lines, 1):
-        if number == _PROBE_LINES and len(others) * 2 > number:
-            # Mostly lines with several fields (Telegraf's cpu, mem...):
-            # trying this path first would only cost time.
-            others.extend(enumerate(lines[number - 1 :], number))
-            break
-        head, _, ts_text = line.rpartition(" ")
-        series_part, _, value_text = head.rpartition("=")
-        series = single.get(series_part)
-        if series is None:
-            series = parser.resolve_single(series_part)
-        if series and ts_text.isdigit() and "_" not in value_text:
-            try:
-                value = float(value_text)
-            except ValueError:
-                others.append((number, line))
-                continue
-            append(
-                _new_tuple(
-                    Sample, (series[0], series[1], int(ts_text) // divisor * multiplier, value, number)
-                )
-            )
-        else:
-            others.append((number, line))
-    if others:
-        _parse_lines(parser, others)
-        parser.samples.sort(key=_line_of)  # keep payload order
-
-
-_PROBE_LINES = 64
+    series = [single.get(part) or parser.resolve_single(part) for part in distinct]
+    position = {part: i for i, part in enumerate(distinct)}
+    index = np.fromiter(map(position.__getitem__, parts), dtype=np.intp, count=len(parts))
+    values, is_float = _floats(scanned.value_texts)
+    taken = np.fromiter((s is not False for s in series), dtype=bool, count=len(series))[index]
+    taken &= is_float & scanned.read
+    ts_us = scanned.timestamps[taken] // parser.divisor * parser.multiplier
+    columns = SampleColumns(series, index[taken], ts_us, values[taken], scanned.numbers[taken])
+    if False in series:
+        columns = columns.compacted()  # no entry for a key part only the exact parser could read
+    others = np.union1d(scanned.other_lines, scanned.numbers[~taken]).tolist()
+    return columns, others
 
 
 def _line_of(sample: Sample) -> int:
     return sample[4]
 
 
+def _floats(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The float of each text, and whether it was one: line protocol's
+    floats are what `float` reads, less those with a `_` (1_000)."""
+    if "_" not in "".join(texts):
+        try:
+            return np.fromiter(map(float, texts), np.float64, count=len(texts)), np.ones(len(texts), bool)
+        except ValueError:
+            pass
+    values, is_float = np.zeros(len(texts)), np.zeros(len(texts), dtype=bool)
+    for i, text in enumerate(texts):
+        if "_" not in text:
+            try:
+                values[i], is_float[i] = float(text), True
+            except ValueError:
+                pass
+    return values, is_float
+
+
+def _merged(common: SampleColumns, others: list[Sample]) -> SampleColumns | list[Sample]:
+    """The samples of both parsers in payload order: as `SampleColumns`, or
+    as a list when most are the exact parser's or a timestamp is past int64
+    (which validation then refuses)."""
+    if not others:
+        return common
+    if len(others) > len(common) or any(not _MIN_INT64 <= s.ts_us <= _MAX_INT64 for s in others):
+        return sorted([*common, *others], key=_line_of)
+    series = common.series + [(s.metric, s.labels) for s in others]
+    start = len(common.series)
+    index = np.concatenate((common.series_index, np.arange(start, start + len(others))))
+    ts_us = np.concatenate((common.ts_us, np.array([s.ts_us for s in others], dtype=np.int64)))
+    values = np.concatenate((common.values, np.array([s.value for s in others], dtype=np.float64)))
+    lines = np.concatenate((common.lines, np.array([s.line for s in others], dtype=np.int64)))
+    order = np.argsort(lines, kind="stable")  # a line's samples keep their order
+    return SampleColumns(series, index, ts_us, values, lines).take(order)
+
+
 def _parse_lines(parser: _LineParser, numbered_lines) -> None:
-    """Parse (number, line) pairs: lines without escapes or quotes with plain
-    string methods, any other line, valid or not, with the careful
-    `parser.parse`."""
+    """Parse (number, line) pairs: lines without escapes, quotes or control
+    characters with plain string methods, any other line, valid or not, with
+    the careful `parser.parse` (which strips surrounding whitespace such as
+    tabs)."""
     samples = parser.samples
     append = samples.append
     resolve = parser.resolve
@@ -141,7 +189,7 @@ def _parse_lines(parser: _LineParser, numbered_lines) -> None:
     default_ts_us = parser.default_ts_us
     divisor, multiplier = parser.divisor, parser.multiplier
     for number, line in numbered_lines:
-        if "\\" in line or '"' in line or not line.isascii() or line[:1] == "#":
+        if "\\" in line or '"' in line or not line.isascii() or not line.isprintable() or line[:1] == "#":
             parser.parse(number, line)
             continue
         parts = line.split(" ")
