@@ -11,7 +11,7 @@ from analytics.models import Alert, AlertRule, Detector, Notification, Notificat
 from ingestion.models import Series
 from ingestion.writer import write_samples
 from tsmon.monitoring.heartbeats import record_run
-from tsmon.monitoring.jobs import SELF_ALERT_RULES, watch_tsmon
+from tsmon.monitoring.jobs import JOB_RULE_FOR_SECONDS, SELF_ALERT_RULES, watch_tsmon
 from tsmon.schedule import default_jobs
 from tsmon.testing import make_samples
 from tsmon.tests.metrics_helpers import forget_caches
@@ -98,6 +98,12 @@ def test_a_job_that_stops_succeeding_fires_and_resolves_once_it_succeeds_again()
     jobs_succeeded(NOW, but={"detect"})
 
     watch_and_evaluate(NOW)
+    # Pending first: a long job holding up the scheduler is no failure yet.
+    assert alert_states(JOB_RULE) == {'tsmon_job_intervals_since_success{job="detect"}': "pending"}
+    assert not Notification.objects.exists()
+    later = NOW + dt.timedelta(seconds=JOB_RULE_FOR_SECONDS)
+    jobs_succeeded(later, but={"detect"})
+    watch_and_evaluate(later)
 
     assert alert_states(JOB_RULE) == {'tsmon_job_intervals_since_success{job="detect"}': "firing"}
     message = Notification.objects.get().payload
@@ -105,11 +111,11 @@ def test_a_job_that_stops_succeeding_fires_and_resolves_once_it_succeeds_again()
     assert message["alerts"][0]["labels"]["job"] == "detect"
     assert (
         message["alerts"][0]["annotations"]["summary"]
-        == "job detect has not succeeded for 10 of its intervals"
+        == "job detect has not succeeded for 20 of its intervals"
     )
 
-    jobs_succeeded(NOW + MINUTE)
-    watch_and_evaluate(NOW + MINUTE)
+    jobs_succeeded(later + MINUTE)
+    watch_and_evaluate(later + MINUTE)
 
     assert alert_states(JOB_RULE) == {'tsmon_job_intervals_since_success{job="detect"}': "resolved"}
     assert Notification.objects.filter(status="resolved").count() == 1
