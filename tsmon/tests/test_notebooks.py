@@ -81,3 +81,21 @@ def test_the_notebook_runs_top_to_bottom_on_the_demo_data(path, demo_database, m
         nbformat.write(book, Path(os.environ["TSMON_NOTEBOOK_OUTPUT_DIR"]) / path.name)
     errors = [o for cell in book.cells for o in cell.get("outputs", []) if o.output_type == "error"]
     assert not errors
+
+
+@pytest.mark.timeout(300)
+def test_the_anomaly_notebook_runs_without_nab_s_scorer_saying_where_to_point_it(
+    demo_database, monkeypatch, tmp_path
+):
+    """A fresh clone has no NAB scorer beside it: the scoring cells say so instead of failing."""
+    monkeypatch.setenv("DATABASE_URL", demo_database)
+    monkeypatch.setenv("TSMON_NAB_SCORER", str(tmp_path / "absent" / "nab_score.py"))
+    book = nbformat.read(NOTEBOOKS / "02_anomalies.ipynb", as_version=4)
+
+    NotebookClient(
+        book, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    ).execute()
+
+    outputs = [o for cell in book.cells for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("set TSMON_NAB_SCORER and TSMON_NAB_DATA" in o.get("text", "") for o in outputs)
