@@ -17,10 +17,14 @@ fails if the behaviour regresses; none may ever be a 5xx.
 | a downsampled query of more than TSMON_MAX_QUERY_POINTS (series × buckets) | 400 naming `step` and the limit |
 | more than the browsable API renders (10,000 points), asked of it | 400 naming the parameter; JSON and CSV stream it |
 | a rolling range over 200,000 points (lookback included) | 400 naming `start` |
+| an empty `limit`, `offset`, `min_score`, `threshold`, `level`, enum (`kind`, `agg`, `status`, `state`) or `format` | 400 naming the parameter (an empty `match`, `start`, `step`, … still means "not given") |
+| a time or duration outside its grammar (`1e9`, `+5m`, `.5h`): the pattern the schema gives | 400 naming the parameter |
+| `agg` not one of the aggregates, also without `step` | 400 naming `agg` |
 
 The rules are in ingestion/selectors.py (the regex dialect),
 ingestion/queries.py (`check_regexes`: PostgreSQL's own word),
-ingestion/query_params.py (numbers, NUL) and ingestion/pagination.py (page sizes).
+ingestion/query_params.py (numbers, NUL), ingestion/pagination.py (page sizes) and
+ingestion/time_range.py (the grammars of times and durations, which the schema's patterns are).
 """
 
 from __future__ import annotations
@@ -350,3 +354,85 @@ def test_a_rolling_range_over_the_point_limit_is_a_400_naming_start(stored, clie
     response = client.get(f"/api/v1/series/{series.pk}/rolling", {"window": "5", **RANGE})
 
     assert refused(response, "start", "more than 100 points")
+
+
+# Empty values and grammars: what the schema says, the readers do.
+
+EMPTY_IS_REFUSED = [
+    ("/api/v1/series", "limit"),
+    ("/api/v1/series", "offset"),
+    ("/api/v1/anomalies", "limit"),
+    ("/api/v1/anomalies", "min_score"),
+    ("/api/v1/anomalies", "kind"),
+    ("/api/v1/points", "limit"),
+    ("/api/v1/points", "agg"),
+    ("/api/v1/points", "format"),
+    ("/api/v1/reports", "status"),
+    ("/api/v1/alerts", "state"),
+    ("/api/v1/alerts", "rule"),
+]
+
+
+@pytest.mark.parametrize(("path", "parameter"), EMPTY_IS_REFUSED)
+def test_an_empty_number_enum_or_format_is_a_400_naming_it(stored, client, path, parameter):
+    assert refused(client.get(path, {"match": "cpu_usage_percent", parameter: ""}), parameter)
+
+
+@pytest.mark.parametrize("parameter", ["threshold", "level"])
+def test_an_empty_forecast_number_is_a_400_naming_it(stored, client, parameter):
+    response = client.get(f"/api/v1/series/{stored['web-1'].pk}/forecast", {parameter: ""})
+
+    assert refused(response, parameter)
+
+
+@pytest.mark.parametrize("parameter", ["match", "start", "end", "step", "cursor"])
+def test_an_empty_filter_time_or_duration_means_not_given(stored, client, parameter):
+    response = client.get("/api/v1/points", {"match": "cpu_usage_percent", **RANGE, parameter: ""})
+
+    assert response.status_code == 200 if parameter != "match" else refused(response, "match")
+
+
+def test_an_empty_rolling_window_is_the_default_hour(stored, client):
+    response = client.get(f"/api/v1/series/{stored['web-1'].pk}/rolling", {"window": "", **RANGE})
+
+    assert response.status_code == 200 and answer(response)["window"] == "1h"
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [("start", "1e9"), ("end", "+1795262400"), ("start", "now-1e3"), ("step", "1e3"), ("step", ".5h")],
+)
+def test_a_time_or_duration_outside_its_grammar_is_a_400_naming_it(stored, client, parameter, value):
+    response = client.get("/api/v1/points", {"match": "cpu_usage_percent", **RANGE, parameter: value})
+
+    assert refused(response, parameter)
+
+
+def test_the_schema_gives_the_grammars_the_readers_use(client):
+    from ingestion.time_range import DURATION_SYNTAX, TIME_SYNTAX
+
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/points"]["get"]["parameters"]}
+
+    assert TIME_SYNTAX in parameters["start"]["pattern"] and DURATION_SYNTAX in parameters["step"]["pattern"]
+    assert parameters["series"]["items"] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+
+
+def test_an_aggregate_that_is_not_one_is_a_400_also_without_a_step(stored, client):
+    response = client.get("/api/v1/points", {"match": "cpu_usage_percent", **RANGE, "agg": "median"})
+
+    assert refused(response, "agg", "'median' is not one of")
+
+
+def test_the_largest_bigint_is_an_id(stored, client):
+    response = client.get("/api/v1/points", {"series": str(2**63 - 1), **RANGE})
+
+    assert response.status_code == 200 and answer(response)["series"] == []
+
+
+def test_a_csv_error_names_its_parameter(stored, client):
+    response = client.get("/api/v1/points", {"match": "cpu_usage_percent", "step": "fast", "format": "csv"})
+
+    assert response.status_code == 400
+    assert response.content.decode().splitlines()[0] == "error,parameter"
+    assert response.content.decode().splitlines()[1].endswith(",step")

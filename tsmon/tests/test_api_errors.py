@@ -62,3 +62,31 @@ def test_an_unknown_format_is_a_400_naming_it(client, path):
 
     assert response.status_code == 400
     assert response.json() == {"detail": "'xml' is not one of json, api, csv", "parameter": "format"}
+
+
+@pytest.fixture
+def series(db):
+    from ingestion.models import Series
+
+    return Series.objects.create(key='m{host="a"}', metric="m", labels={"host": "a"})
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"capacity": False}, "capacity"), ({"capacity": "50"}, "capacity"), ({"unit": 5}, "unit")],
+)
+def test_a_json_value_of_another_type_than_the_schema_says_is_a_400_naming_the_field(
+    client, series, body, field
+):
+    response = client.patch(f"/api/v1/series/{series.pk}", body, format="json")
+
+    assert response.status_code == 400 and field in response.json()
+    series.refresh_from_db()
+    assert (series.capacity, series.unit) == (None, "")
+
+
+def test_a_form_is_read_as_drf_reads_it(client, series):
+    # The browsable API's HTML form sends every value as text.
+    response = client.patch(f"/api/v1/series/{series.pk}", {"capacity": "50"}, format="multipart")
+
+    assert response.status_code == 200 and response.json()["capacity"] == 50.0
