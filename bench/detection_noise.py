@@ -4,8 +4,9 @@
     .venv/bin/python bench/detection_noise.py --hosts web-1 web-2 --days 6   # faster: two hosts, last 6 days
 
 In a scratch database it creates and drops, it writes the demo data
-(ingestion.demo.build_demo, the generator `seed_demo` uses, with its seed),
-creates the demo's detectors (the default one from the migrations and
+(ingestion.demo.build_demo, the generator `seed_demo` uses, with its seed,
+ending last Monday 00:00 UTC unless `--end` says otherwise, so that runs
+compare), creates the demo's detectors (the default one from the migrations and
 seed_demo's peer-group detector), and runs the scheduler's own `detect` and
 `detect_peers` jobs once over all of it, as the first round after `make run`
 does (scores do not depend on how points are split into runs). Then it
@@ -34,6 +35,7 @@ from noise_stats import (
     Event,
     Window,
     by_metric,
+    demo_end,
     in_first_day,
     match,
     outside,
@@ -45,13 +47,13 @@ from noise_stats import (
 DEFAULT_SEED = 42  # settings.TSMON_DEMO_SEED's default: the data `make run` shows
 
 
-def load(args, now: dt.datetime):
+def load(args, end: dt.datetime):
     """Write the chosen part of the demo data; return it (DemoData)."""
     from analytics.jobs import create_demo_detectors
     from ingestion import demo
     from ingestion.writer import write_samples
 
-    data = subset(demo.build_demo(now, seed=args.seed), args.hosts, args.days)
+    data = subset(demo.build_demo(end, seed=args.seed), args.hosts, args.days)
     for series in data.series:
         write_samples(demo.iter_samples(data, series))
     create_demo_detectors()
@@ -198,7 +200,7 @@ def _minutes(delta: dt.timedelta) -> str:
 def bench(args) -> None:
     now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     started = time.perf_counter()
-    data = load(args, now)
+    data = load(args, demo_end(args.end, now))
     n_points = sum(s.values.size for s in data.series)
     loaded = time.perf_counter() - started
     seconds = detect(now)
@@ -228,6 +230,9 @@ def main(argv=None) -> None:
         "--days", type=float, help="only the last DAYS of the 14 (6 keeps every injected anomaly)"
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--end", help="the data's end: ISO time or 'now' (as make run); default last Monday 00:00 UTC"
+    )
     parser.add_argument(
         "--grace-minutes", type=float, default=30, help="after an anomaly's end, events still belong to it"
     )

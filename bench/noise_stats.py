@@ -126,3 +126,19 @@ def subset(data, hosts: list[str] | None = None, days: float | None = None):
         if (hosts is None or a.host in hosts) and a.end >= start
     ]
     return DemoData(start, data.timestamps_us[first:], series, anomalies)
+
+
+def demo_end(text: str | None, now: dt.datetime) -> dt.datetime:
+    """The demo's last minute: `now`, an ISO time, or by default the last Monday 00:00 UTC.
+
+    The generator's cycles and anomalies follow the clock (hour of day, day of
+    week), so data ending at `now` differs from run to run; ending on a fixed
+    weekday and hour, every run sees the same values (the dates move by weeks).
+    """
+    if text == "now":
+        return now
+    if text:
+        end = dt.datetime.fromisoformat(text)
+        return end if end.tzinfo else end.replace(tzinfo=dt.UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight - dt.timedelta(days=midnight.weekday())

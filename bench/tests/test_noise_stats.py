@@ -7,6 +7,7 @@ import pytest
 from bench.noise_stats import (
     Event,
     Window,
+    demo_end,
     in_first_day,
     match,
     outside,
@@ -95,3 +96,14 @@ def test_a_subset_keeps_the_last_days_of_the_chosen_hosts_and_their_anomalies():
     assert part.timestamps_us[-1] == data.timestamps_us[-1]
     assert {a.kind for a in part.anomalies} == {"spike", "filling"}
     assert all(a.start >= part.start for a in part.anomalies)
+
+
+def test_the_demo_ends_last_monday_at_midnight_unless_told_otherwise():
+    wednesday = dt.datetime(2026, 12, 2, 20, 51, 7, tzinfo=dt.UTC)
+
+    assert demo_end(None, wednesday) == dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    assert demo_end(None, dt.datetime(2026, 11, 30, 0, 5, tzinfo=dt.UTC)) == dt.datetime(
+        2026, 11, 30, tzinfo=dt.UTC
+    )
+    assert demo_end("now", wednesday) == wednesday
+    assert demo_end("2026-11-21T12:00", wednesday) == dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC)
