@@ -27,6 +27,22 @@ class BoundedFloatFieldExtension(OpenApiSerializerFieldExtension):
         return {**schema, "exclusiveMinimum": True} if field.above_min else schema
 
 
+# A read refuses a NUL in its path or any query parameter (query_params.NulParameterMiddleware).
+NO_NUL_PATTERN = "^[^\\x00]*$"
+
+
+def no_nul_in_reads(result, generator, request, public):
+    """A postprocessing hook: every free string parameter of a GET says it holds no NUL.
+    (Patterns and enums of their own already leave it out.)"""
+    for operations in result.get("paths", {}).values():
+        for parameter in operations.get("get", {}).get("parameters", []):
+            schema = parameter.get("schema", {})
+            schema = schema.get("items", {}) if schema.get("type") == "array" else schema
+            if schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(schema):
+                schema["pattern"] = NO_NUL_PATTERN
+    return result
+
+
 class InfluxV1KeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "ingestion.influx_v1.BasicOrQueryKeyAuthentication"
     name = "influxBasic"

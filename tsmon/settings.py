@@ -77,6 +77,10 @@ try:
     TSMON_MAX_POINTS_PER_REQUEST = env_int("TSMON_MAX_POINTS_PER_REQUEST", 100_000, minimum=1)
     TSMON_MAX_LABELS = env_int("TSMON_MAX_LABELS", 30, minimum=1)
     TSMON_MAX_LABEL_VALUE_LENGTH = env_int("TSMON_MAX_LABEL_VALUE_LENGTH", 1024, minimum=1)
+    # Seconds a web worker collects series' last-point times before writing them (ingestion.series_spans).
+    TSMON_SERIES_SPAN_FLUSH_SECONDS = env_int("TSMON_SERIES_SPAN_FLUSH_SECONDS", 5, minimum=0)
+    # Seconds a process trusts an API key it found without reading it again (revocation's delay).
+    TSMON_API_KEY_CACHE_SECONDS = env_int("TSMON_API_KEY_CACHE_SECONDS", 5, minimum=0)
     # Requests per key (or user, or address) and period: "6000/min", "100/s".
     TSMON_THROTTLE_WRITE = env_str("TSMON_THROTTLE_WRITE", "6000/min")
     TSMON_THROTTLE_READ = env_str("TSMON_THROTTLE_READ", "1200/min")
@@ -264,6 +268,10 @@ SPECTACULAR_SETTINGS = {
     # Request bodies get components of their own: without the read-only
     # fields, with the write-only ones, and non-blank strings with minLength 1.
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ingestion.schema.no_nul_in_reads",
+    ],
     # Several models have a `kind` field with different choices; name each enum.
     "ENUM_NAME_OVERRIDES": {
         "SeriesKindEnum": "ingestion.choices.SeriesKind",
