@@ -107,9 +107,14 @@ def test_prometheus_remote_write_fails_no_sample_and_stores_every_finite_one(pro
 
     assert counter(prometheus, "prometheus_remote_storage_samples_failed_total") == 0
     held = finite_samples_held(prometheus, sent_up_to)
-    stored = {(key, ts.timestamp()) for key, ts, _ in stored_points() if ts.timestamp() <= sent_up_to}
+
+    def stored() -> set[tuple[str, float]]:
+        return {(key, ts.timestamp()) for key, ts, _ in stored_points() if ts.timestamp() <= sent_up_to}
+
+    # Prometheus may count a batch as sent while tsmon's answer to it is on its way.
+    wait_for(lambda: stored() >= held, "the batches sent to be stored", timeout=30)
     assert len(held) > 1000
-    assert stored == held
+    assert stored() == held
 
 
 def test_a_target_that_goes_away_ends_its_series_and_a_no_data_rule_fires(prometheus, node_exporter):
