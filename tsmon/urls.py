@@ -1,8 +1,8 @@
 """URL routes: the admin, health check, metrics, API and its documentation."""
 
 from django.contrib import admin
-from django.templatetags.static import static
 from django.http import JsonResponse
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.defaults import page_not_found
 from django.views.generic import RedirectView

@@ -190,7 +190,9 @@ def test_a_person_logs_in_finds_the_demo_anomalies_and_acknowledges_an_alert(
         dt.datetime.fromisoformat(marker.get_attribute("data-ts"))
         for marker in page.locator(".plot .anomaly-marker").all()
     ]
-    assert any(spike.start - dt.timedelta(minutes=1) <= ts <= spike.end + dt.timedelta(minutes=15) for ts in marked), marked
+    assert any(
+        spike.start - dt.timedelta(minutes=1) <= ts <= spike.end + dt.timedelta(minutes=15) for ts in marked
+    ), marked
     shoot(page, folder, "series-spike.png")
 
     # The disk of db-1: forecast band and the capacity it is heading for.
