@@ -109,6 +109,7 @@ def detail_context(request, series: Series) -> dict:
         "windows": WINDOWS,
         "k_choices": K_CHOICES,
         "now": now,
+        "time_zone": settings.TIME_ZONE,
     }
 
 

@@ -29,7 +29,7 @@ class PickedRange:
     start: dt.datetime
     end: dt.datetime
     following: bool  # no `end` given: the window ends now and moves on
-    end_text: str  # the `end` as the form's datetime-local input shows it
+    end_text: str  # the `end` as the form's field shows it: `YYYY-MM-DD HH:MM` in the site's zone
     error: str = ""
 
 
@@ -57,8 +57,13 @@ def parse_local(text: str) -> dt.datetime:
 
 
 def local_input(when: dt.datetime) -> str:
-    """`when` in the site's time zone as an `<input type="datetime-local">` value."""
-    return when.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m-%dT%H:%M")
+    """`when` in the site's time zone, as the "Ending at" field shows it.
+
+    A text field, not `datetime-local`: browsers show that in their own
+    locale (a US one as 12-hour with AM/PM) and name no zone, while this
+    page's times are in TSMON_TIME_ZONE, named beside the field.
+    """
+    return when.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m-%d %H:%M")
 
 
 def range_around(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, str]:

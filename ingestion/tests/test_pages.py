@@ -101,12 +101,27 @@ def test_the_detail_chart_shows_values_band_anomalies_events_and_forecast(user_c
 
 def test_a_window_in_the_past_does_not_refresh_itself(user_client):
     series = write("cpu_usage_percent", "web-1")
-    end = (series.last_ts - dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    end = (series.last_ts - dt.timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M")
 
     response = user_client.get(reverse("series-detail", args=[series.pk]), {"range": "1h", "end": end})
 
     assert "live_url" not in response.context
-    assert response.context["picked"].end.strftime("%Y-%m-%dT%H:%M") == end
+    assert response.context["picked"].end.strftime("%Y-%m-%d %H:%M") == end
+    # A 24-hour text field that names its zone, showing the end as it was typed.
+    assert f'name="end" value="{end}"' in response.content.decode()
+    assert (
+        'placeholder="YYYY-MM-DD HH:MM"' in response.content.decode()
+        and "> UTC</label>" in response.content.decode()
+    )
+
+
+def test_the_end_may_be_typed_with_a_t_or_a_space_or_an_offset(user_client):
+    series = write("cpu_usage_percent", "web-1")
+    wanted = (series.last_ts - dt.timedelta(minutes=30)).replace(second=0, microsecond=0)
+    url = reverse("series-detail", args=[series.pk])
+
+    for text in (f"{wanted:%Y-%m-%dT%H:%M}", f"{wanted:%Y-%m-%d %H:%M}", f"{wanted:%Y-%m-%dT%H:%M}+00:00"):
+        assert user_client.get(url, {"range": "1h", "end": text}).context["picked"].end == wanted, text
 
 
 def test_the_live_endpoint_sends_fragments_only_when_something_changed(user_client):
