@@ -18,7 +18,7 @@ from django.db import connection, transaction
 
 from ingestion.choices import SeriesKind
 from ingestion.models import Series, Source
-from ingestion.samples import Labels, Sample
+from ingestion.samples import Labels, Sample, SampleColumns
 from ingestion.series_limits import refused_new_series
 
 SeriesIdentity = tuple[str, Labels]
@@ -47,18 +47,27 @@ class SeriesResolver:
         """Return the series id of every sample (-1 for refused new series).
 
         `key` is the ApiKey writing them, None for tsmon's own writers.
+        `SampleColumns` are resolved once per series entry, not per sample.
         """
+        if isinstance(samples, SampleColumns):
+            # Entries no sample uses (their lines refused) are not created.
+            used = np.flatnonzero(np.bincount(samples.series_index, minlength=len(samples.series)))
+            resolution = self._resolve_identities([samples.series[i] for i in used.tolist()], source, key)
+            ids = np.full(len(samples.series), -1, dtype=np.int64)
+            ids[used] = resolution.series_ids
+            return resolution._replace(series_ids=ids[samples.series_index])
+        return self._resolve_identities([(s.metric, s.labels) for s in samples], source, key)
+
+    def _resolve_identities(self, identities: list[SeriesIdentity], source, key) -> Resolution:
         ids = self._ids
-        missing = {(s.metric, s.labels) for s in samples if (s.metric, s.labels) not in ids}
+        missing = {identity for identity in identities if identity not in ids}
         n_created, refused = 0, {}
         if missing:
             found, n_created, refused = self._load_or_create(missing, source, key)
             if len(ids) + len(found) > self.max_entries:
                 ids.clear()  # simple and rare: a process seeing this many series re-reads them
             ids.update(found)
-        series_ids = np.fromiter(
-            (ids.get((s.metric, s.labels), -1) for s in samples), dtype=np.int64, count=len(samples)
-        )
+        series_ids = np.fromiter((ids.get(i, -1) for i in identities), dtype=np.int64, count=len(identities))
         return Resolution(series_ids, n_created, refused)
 
     def _load_or_create(self, identities: set[SeriesIdentity], source: Source | None, key):

@@ -30,9 +30,11 @@ import math
 import re
 from typing import NamedTuple
 
+import numpy as np
+
 from ingestion.parsers.result import ParseResult
 from ingestion.parsers.timestamps import us_to_iso
-from ingestion.samples import Labels, LineError, Sample
+from ingestion.samples import Labels, LineError, Sample, SampleColumns
 
 METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 LABEL_KEY = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
@@ -61,7 +63,11 @@ def validate_samples(samples: list[Sample], now_us: int, limits: Limits = DEFAUL
     """Split samples into those that pass every rule and one error per refused line.
 
     The accepted samples keep their order. Errors are ordered by line.
+    `SampleColumns` come back as `SampleColumns`, checked per series and
+    per array.
     """
+    if isinstance(samples, SampleColumns):
+        return _validate_columns(samples, now_us, limits)
     oldest_us = now_us - limits.retention_days * US_PER_DAY
     newest_us = now_us + limits.max_future_us
     series_reasons: dict[tuple[str, Labels], str | None] = {}
@@ -96,6 +102,50 @@ def validate_samples(samples: list[Sample], now_us: int, limits: Limits = DEFAUL
     if errors:
         accepted = [sample for sample in accepted if sample.line not in errors]
     return ParseResult(accepted, sorted(errors.values()))
+
+
+def _validate_columns(columns: SampleColumns, now_us: int, limits: Limits) -> ParseResult:
+    """`validate_samples` of columns: each series entry checked once, each
+    point's time and value by numpy, and only refused points one by one."""
+    oldest_us = now_us - limits.retention_days * US_PER_DAY
+    newest_us = now_us + limits.max_future_us
+    reasons, kept = _series_verdicts(columns.series, limits)
+    refused_series = np.fromiter((r is not None for r in reasons), dtype=bool, count=len(reasons))
+    ts, values = columns.ts_us, columns.values
+    good = ~refused_series[columns.series_index] & (ts >= oldest_us) & (ts <= newest_us) & np.isfinite(values)
+    if good.all():
+        return ParseResult(columns.with_series(kept), [])
+    errors: dict[int, LineError] = {}
+    for position in np.flatnonzero(~good).tolist():
+        sample = columns[position]
+        if sample.line not in errors:
+            reason = reasons[columns.series_index[position]]
+            if reason is None:
+                reason = point_error(sample.ts_us, sample.value, oldest_us, newest_us, limits)
+            errors[sample.line] = LineError(sample.line, reason, describe(sample))
+    good &= ~np.isin(columns.lines, list(errors))  # a line is refused whole
+    return ParseResult(columns.take(good).with_series(kept), sorted(errors.values()))
+
+
+def _series_verdicts(series: list[tuple[str, Labels]], limits: Limits):
+    """Why each (metric, labels) entry cannot be a series (None if it can),
+    and the entry as stored (labels with an empty value left out)."""
+    known_valid = _valid_series(limits)
+    reasons: list[str | None] = []
+    kept_series = []
+    for entry in series:
+        if entry in known_valid:
+            reasons.append(None)
+            kept_series.append(entry)
+            continue
+        metric, labels = entry
+        kept = _non_empty(labels)
+        reason = series_error(metric, kept, limits)
+        if reason is None and kept is labels:
+            known_valid.add(entry)
+        reasons.append(reason)
+        kept_series.append(entry if kept is labels else (metric, kept))
+    return reasons, kept_series
 
 
 def _non_empty(labels: Labels) -> Labels:

@@ -22,7 +22,7 @@ import psycopg2
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from ingestion import partitions
-from ingestion.samples import LineError, Sample
+from ingestion.samples import LineError, Sample, SampleColumns
 from ingestion.series_cache import SeriesResolver
 from ingestion.series_deletion import HOLD_AGAINST_DELETION_SQL
 
@@ -101,17 +101,24 @@ def _write_once(samples: Sequence[Sample], source, key) -> WriteResult:
     series_ids, n_created, refused_series = _resolver.resolve(samples, source, key)
     refused = []
     if refused_series:
-        samples, series_ids, refused = _drop_refused(samples, series_ids, refused_series)
+        samples, series_ids, refused = _drop_refused(list(samples), series_ids, refused_series)
         if not samples:
             return WriteResult(0, 0, n_created, refused)
-    ts_us = np.fromiter((s.ts_us for s in samples), dtype=np.int64, count=len(samples))
-    values = np.fromiter((s.value for s in samples), dtype=np.float64, count=len(samples))
+    ts_us, values = _times_and_values(samples)
     days = {dt.date(1970, 1, 1) + dt.timedelta(days=int(d)) for d in np.unique(ts_us // _US_PER_DAY)}
     partitions.ensure_partitions(days)
     with transaction.atomic():
         written = _copy_points(series_ids, ts_us, values)
         _touch_series(series_ids, ts_us)
     return WriteResult(written, len(samples) - written, n_created, refused)
+
+
+def _times_and_values(samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(samples, SampleColumns):
+        return samples.ts_us, samples.values
+    ts_us = np.fromiter((s.ts_us for s in samples), dtype=np.int64, count=len(samples))
+    values = np.fromiter((s.value for s in samples), dtype=np.float64, count=len(samples))
+    return ts_us, values
 
 
 def _drop_refused(samples, series_ids: np.ndarray, refused_series: dict):

@@ -17,6 +17,7 @@ from ingestion.parsers.line_protocol import (
     parse_line_protocol_exactly,
 )
 from ingestion.samples import SampleColumns
+from ingestion.validation import validate_samples
 
 NOW_US = 1_700_000_000_123_456
 CHECK = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -107,3 +108,31 @@ def test_columns_name_only_the_series_their_points_use():
 
     assert parsed.samples.series == [("cpu_v", (("host", "a"),)), ("mem_v", ())]
     assert [e.line for e in parsed.errors] == [2]
+
+
+now_s = NOW_US // 1_000_000
+near_now = st.integers(min_value=now_s - 40 * 86_400, max_value=now_s + 3_600).map(str)
+label_names = st.sampled_from(["host", "__x", "a", "0b", "c"])
+
+
+@st.composite
+def lines_to_validate(draw) -> str:
+    """Common lines of valid and invalid series, values and times."""
+    tags = "".join(
+        f",{draw(label_names)}={draw(st.sampled_from(['', 'v', 'w']))}"
+        for _ in range(draw(st.integers(0, 3)))
+    )
+    metric = draw(st.sampled_from(["cpu", "mem", "0bad", "a.b"]))
+    value = draw(st.sampled_from(["1.5", "nan", "inf", "-2", "1e400"]))
+    return f"{metric}{tags} {draw(st.sampled_from(['value', 'x']))}={value} {draw(near_now)}"
+
+
+@CHECK
+@given(st.lists(lines_to_validate(), min_size=1, max_size=20).map("\n".join))
+def test_columns_are_validated_as_the_same_samples_in_a_list(body):
+    columns = parse_line_protocol_columns(body, "s", NOW_US).samples
+
+    by_columns = validate_samples(columns, NOW_US)
+    by_list = validate_samples(list(columns), NOW_US)
+
+    assert comparable(by_columns) == comparable(by_list)
