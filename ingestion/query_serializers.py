@@ -90,15 +90,37 @@ class BoundedFloatField(serializers.FloatField):
         return value
 
 
-@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
-class StringMapField(serializers.JSONField):
+def holds_nul(value) -> bool:
+    """Does a JSON value hold a NUL in any string, key or value, at any depth?"""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(item) for item in value)
+    return False
+
+
+class JsonbField(serializers.JSONField):
+    """A JSON value stored as PostgreSQL jsonb, which cannot hold a NUL (`\\u0000`):
+    one anywhere in it is a 400 naming the field (it was a 500 from the database)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if holds_nul(value):
+            raise serializers.ValidationError("a NUL character (\\u0000) cannot be stored")
+        return value
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "pattern": "^[^\\x00]*$"}})
+class StringMapField(JsonbField):
     """A JSON object of strings (labels, annotations). Its keys must be label
     names too, which OpenAPI 3.0 cannot say of an object's keys: the
     serializer checks them (a 400 naming the field)."""
 
 
 @extend_schema_field({"type": "object"})
-class ObjectField(serializers.JSONField):
+class ObjectField(JsonbField):
     """A JSON object whose keys the serializer checks (detector and report parameters)."""
 
 

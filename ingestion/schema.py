@@ -32,15 +32,23 @@ NO_NUL_PATTERN = "^[^\\x00]*$"
 
 
 def no_nul_in_reads(result, generator, request, public):
-    """A postprocessing hook: every free string parameter of a GET says it holds no NUL.
-    (Patterns and enums of their own already leave it out.)"""
+    """A postprocessing hook: every free string parameter of a GET, and every free
+    string field of a request body (DRF's CharField refuses a NUL), says it holds
+    no NUL. (Patterns, enums and formats of their own already leave it out.)"""
     for operations in result.get("paths", {}).values():
         for parameter in operations.get("get", {}).get("parameters", []):
-            schema = parameter.get("schema", {})
-            schema = schema.get("items", {}) if schema.get("type") == "array" else schema
-            if schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(schema):
-                schema["pattern"] = NO_NUL_PATTERN
+            _no_nul(parameter.get("schema", {}))
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            for field in component.get("properties", {}).values():
+                _no_nul(field)
     return result
+
+
+def _no_nul(schema: dict) -> None:
+    schema = schema.get("items", {}) if schema.get("type") == "array" else schema
+    if schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(schema):
+        schema["pattern"] = NO_NUL_PATTERN
 
 
 class InfluxV1KeyAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ingestion.query_serializers import JsonTypes, validated_selector
+from ingestion.query_serializers import JsonbField, JsonTypes, validated_selector
 from reports.builders import HORIZON_SYNTAX, TABLES, parse_horizon
 from reports.choices import ReportStatus
 from reports.models import Report
@@ -31,7 +31,7 @@ MAX_HORIZONS, MAX_HORIZON_DAYS = 12, 60
         },
     }
 )
-class ReportParamsField(serializers.JSONField):
+class ReportParamsField(JsonbField):
     """A report's parameters: `days` and `horizons`, checked by `validate_params`."""
 
 

@@ -90,3 +90,23 @@ def test_a_form_is_read_as_drf_reads_it(client, series):
     response = client.patch(f"/api/v1/series/{series.pk}", {"capacity": "50"}, format="multipart")
 
     assert response.status_code == 200 and response.json()["capacity"] == 50.0
+
+
+RULE = {"name": "nul", "kind": "threshold", "selector": "m", "threshold": 1}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/alert-rules", {**RULE, "labels": {"team": "a\x00"}}, "labels"),
+        ("/api/v1/alert-rules", {**RULE, "annotations": {"runbook": "\x00"}}, "annotations"),
+        ("/api/v1/reports", {"kind": "anomaly", "params": {"note": ["\x00"]}}, "params"),
+        ("/api/v1/detectors", {"name": "d", "selector": "m", "params": {"window": "\x00"}}, "params"),
+    ],
+)
+def test_a_nul_in_a_json_field_is_a_400_naming_it_not_a_500_from_jsonb(client, path, body, field):
+    client.raise_request_exception = False
+
+    response = client.post(path, body, format="json")
+
+    assert response.status_code == 400 and field in response.json()
