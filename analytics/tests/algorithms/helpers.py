@@ -45,3 +45,22 @@ def series_with_anomalies(n: int = 3000, seed: int = 1) -> tuple[pd.Series, list
     values[2000] -= 25
     values[2500:] += 20
     return pd.Series(values, index=utc_index(n, "5min")), positions
+
+
+LEAK_START_DAY, LEAK_DAYS, LEAK_POINTS = 10, 4, 30.0  # the demo's web-2 memory: 30 points in days 10-14
+
+
+def leaking_memory_percent(hours: np.ndarray) -> np.ndarray:
+    """Noiseless memory use in % at ``hours`` after the start: a daily cycle, then a linear leak.
+
+    As the demo's web-2 memory: from day 10 the leak adds 7.5 points a day.
+    """
+    load = 0.5 - 0.5 * np.cos(2 * np.pi * (hours / 24 - 0.125))
+    leak = np.maximum(0, hours - LEAK_START_DAY * 24) * LEAK_POINTS / (LEAK_DAYS * 24)
+    return 52 + 6 * load + leak
+
+
+def hours_until(values_at, start_hour: float, threshold: float, step_hours: float = 1.0) -> float:
+    """Hours after ``start_hour`` until ``values_at(hours)`` first reaches ``threshold`` (within 30 days)."""
+    ahead = np.arange(1, int(30 * 24 / step_hours) + 1) * step_hours
+    return float(ahead[np.flatnonzero(values_at(start_hour + ahead) >= threshold)[0]])

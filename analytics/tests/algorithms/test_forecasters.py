@@ -82,7 +82,15 @@ def test_it_chooses_the_weekly_season_when_the_series_has_one():
 
 
 def test_the_regressor_is_injected():
-    model = RegressionForecaster(regressor=LinearRegression()).fit(seasonal_series(n=24 * 10))
+    # Noise that persists from hour to hour: what lags forecast and a line cannot.
+    n = 24 * 10
+    noise = np.zeros(n)
+    for i, shock in enumerate(np.random.default_rng(3).normal(size=n)[1:], start=1):
+        noise[i] = 0.9 * noise[i - 1] + shock
+    values = 10 + 3 * np.sin(2 * np.pi * np.arange(n) / 24) + noise
+    y = pd.Series(values, index=pd.date_range("2024-01-01", periods=n, freq="1h", tz="UTC"))
+    model = RegressionForecaster(regressor=LinearRegression()).fit(y)
+    assert model.models_ and all(spec.form == "lags" for spec, _ in model.models_)
     assert all(isinstance(fitted, LinearRegression) for _, fitted in model.models_)
 
 
