@@ -16,6 +16,7 @@ import pandas as pd
 from analytics.algorithms.capacity import ThresholdCrossing, time_to_threshold
 from analytics.algorithms.regression import RegressionForecaster
 from analytics.algorithms.seasonal_naive import SeasonalNaive
+from ingestion.choices import SeriesKind
 from ingestion.queries import downsample
 
 DEFAULT_LEVELS = (80, 95)
@@ -23,6 +24,11 @@ DEFAULT_STEP = dt.timedelta(hours=1)
 DEFAULT_HISTORY = dt.timedelta(days=28)
 DEFAULT_HORIZON = dt.timedelta(days=7)
 MIN_POINTS = 48  # two days of hourly points: less cannot show a daily cycle
+# Units (as guessed from the metric's name, or as set) whose values lie in a range.
+PERCENT_UNITS = {"%", "percent"}
+RATIO_UNITS = {"ratio"}
+# No negative values; "seconds" is not here: a clock offset in seconds can be negative.
+NON_NEGATIVE_UNITS = {"bytes"}
 
 
 class NotEnoughData(ValueError):
@@ -65,7 +71,8 @@ def forecast_series(
             f"{series.key}: fewer than {MIN_POINTS} points at step {step} in the last {history}"
         )
     h = max(1, int(horizon / step))
-    frame = RegressionForecaster().fit(y).predict(h, level=list(levels))
+    bounds = series_bounds(series)
+    frame = make_forecaster(h, bounds).fit(y).predict(h, level=list(levels))
     threshold = threshold if threshold is not None else series.capacity
     crossing = time_to_threshold(frame, threshold) if threshold is not None else None
     return SeriesForecast(
@@ -75,10 +82,35 @@ def forecast_series(
         trained_from=y.index[0].to_pydatetime(),
         trained_to=y.index[-1].to_pydatetime(),
         levels=tuple(levels),
-        skill=backtest_skill(y, min(h, len(y) // 4), season_length=_season_length(step)),
+        skill=backtest_skill(y, min(h, len(y) // 4), season_length=_season_length(step), bounds=bounds),
         threshold=threshold,
         crossing=crossing,
     )
+
+
+def series_bounds(series) -> tuple[float | None, float | None]:
+    """(lower, upper) bounds of the values `series` can take, from its unit, kind and capacity.
+
+    A percentage lies in 0–100, a ratio in 0–1, bytes and counters are never
+    negative, and nothing exceeds the series' capacity (a disk's size).
+    """
+    unit = (series.unit or "").strip().lower()
+    lower = upper = None
+    if unit in PERCENT_UNITS:
+        lower, upper = 0.0, 100.0
+    elif unit in RATIO_UNITS:
+        lower, upper = 0.0, 1.0
+    elif unit in NON_NEGATIVE_UNITS or series.kind == SeriesKind.COUNTER:
+        lower = 0.0
+    if series.capacity is not None:
+        upper = series.capacity if upper is None else min(upper, series.capacity)
+    return lower, upper
+
+
+def make_forecaster(h: int, bounds: tuple[float | None, float | None]) -> RegressionForecaster:
+    """The forecaster for `h` steps: its backtest judges the trend at the horizon asked."""
+    lower, upper = bounds
+    return RegressionForecaster(horizon=h, lower=lower, upper=upper)
 
 
 def history_frame(series_id: int, start: dt.datetime, end: dt.datetime, step: dt.timedelta) -> pd.Series:
@@ -92,14 +124,19 @@ def history_frame(series_id: int, start: dt.datetime, end: dt.datetime, step: dt
     return y.reindex(grid)
 
 
-def backtest_skill(y: pd.Series, holdout: int, season_length: int) -> dict:
+def backtest_skill(
+    y: pd.Series,
+    holdout: int,
+    season_length: int,
+    bounds: tuple[float | None, float | None] = (None, None),
+) -> dict:
     """Mean absolute error of the model and of seasonal naive on the last
     `holdout` points, both fitted without them: an honest check that the
     model is worth its complexity (ratio < 1 means it beats the baseline)."""
     if holdout < 1 or len(y) - holdout < max(MIN_POINTS, 2 * season_length):
         return {}
     train, test = y.iloc[:-holdout], y.iloc[-holdout:].to_numpy()
-    model = RegressionForecaster().fit(train).predict(holdout, level=None)["mean"].to_numpy()
+    model = make_forecaster(holdout, bounds).fit(train).predict(holdout, level=None)["mean"].to_numpy()
     naive = (
         SeasonalNaive(season_length=season_length).fit(train).predict(holdout, level=None)["mean"].to_numpy()
     )

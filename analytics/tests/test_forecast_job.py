@@ -4,8 +4,15 @@ import numpy as np
 import pytest
 from rest_framework.test import APIClient
 
+from analytics.forecasting import forecast_series, series_bounds
 from analytics.jobs import run_forecasts
 from analytics.models import Forecast, JobRun
+from analytics.tests.algorithms.helpers import (
+    LEAK_DAYS,
+    LEAK_START_DAY,
+    hours_until,
+    leaking_memory_percent,
+)
 from ingestion.models import ApiKey, Series
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples
@@ -79,3 +86,32 @@ def test_the_api_gives_the_stored_forecast_or_a_fresh_one(filling_disk):
 
     bad = client.get(f"/api/v1/series/{filling_disk.pk}/forecast", {"horizon": "1y"})
     assert bad.status_code == 400 and bad.data["parameter"] == "horizon"
+
+
+def test_a_series_bounds_come_from_its_unit_kind_and_capacity():
+    assert series_bounds(Series(unit="percent")) == (0, 100)
+    assert series_bounds(Series(unit="%", capacity=80)) == (0, 80)
+    assert series_bounds(Series(unit="ratio")) == (0, 1)
+    assert series_bounds(Series(unit="bytes", capacity=5e11)) == (0, 5e11)
+    assert series_bounds(Series(kind="counter")) == (0, None)
+    assert series_bounds(Series(unit="seconds")) == (None, None)  # a clock offset can be negative
+    assert series_bounds(Series(unit="celsius", capacity=90)) == (None, 90)
+
+
+def test_a_leaking_memory_percentage_is_forecast_to_fill_when_its_straight_line_does():
+    # As the demo's web-2 memory; the unit "percent" is guessed from the name, no capacity is set.
+    n = (LEAK_START_DAY + LEAK_DAYS) * 24 * 6  # every 10 minutes
+    hours = np.arange(n) / 6
+    values = leaking_memory_percent(hours) + np.random.default_rng(3).normal(0, 0.6, n)
+    start = NOW - dt.timedelta(minutes=10 * n)
+    write_samples(make_samples("memory_used_percent", {"host": "web-2"}, start, n, 600, values))
+    series = Series.objects.get()
+    assert series.unit == "percent" and series.capacity is None
+
+    result = forecast_series(series, NOW, threshold=100)
+
+    assert result.frame.to_numpy().max() <= 100
+    # The last whole hour's mean stands for its middle, half an hour before NOW.
+    line_hours = hours_until(leaking_memory_percent, hours[-1] + 1 / 6 - 0.5, 100)
+    forecast_hours = (result.crossing.expected - NOW) / dt.timedelta(hours=1)
+    assert abs(forecast_hours - line_hours) <= 4
