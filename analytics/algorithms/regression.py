@@ -90,8 +90,11 @@ def fill_gaps(values: np.ndarray) -> np.ndarray:
 def candidate_specs(n: int, step: int) -> list[Candidate]:
     """Model specifications worth trying for ``n`` points sampled every ``step`` ns.
 
-    The daily and weekly seasons enter only when the history spans at least three
-    of them (two to learn from, one to validate on); the short lags cover one
+    The daily season enters when the history spans at least three days (two
+    to learn from, one to validate on). The weekly season enters as Fourier
+    terms from two weeks (every backtest origin, in the later half, then has
+    a whole week before it) and as a lag from three (a lag of a week leaves
+    rows to fit on only after the first week). The short lags cover one
     daily season, capped at ``MAX_SHORT_LAGS`` points. The straight lines need
     their window twice over (the backtest origins lie in the later half);
     seasonal naive needs two days.
@@ -99,15 +102,17 @@ def candidate_specs(n: int, step: int) -> list[Candidate]:
     day = max(2, round(DAY_NS / step))
     week = 7 * day
     daily = day if n >= 3 * day else None
-    weekly = week if n >= 3 * week else None
+    weekly_terms = week if n >= 2 * week else None
+    weekly_lag = week if n >= 3 * week else None
     short = tuple(range(1, min(MAX_SHORT_LAGS, day, max(1, n // 10)) + 1))
     specs = []
     periods = (daily,) if daily else ()
     base_lags = short + ((daily,) if daily and daily > short[-1] else ())
     specs.append((periods, base_lags))
-    if weekly:
-        specs.append((periods, base_lags + (weekly,)))
-        specs.append((periods + (weekly,), base_lags))
+    if weekly_lag:
+        specs.append((periods, base_lags + (weekly_lag,)))
+    if weekly_terms:
+        specs.append((periods + (weekly_terms,), base_lags))
     lag_models = [Candidate(p, lags, log) for p, lags in specs for log in (True, False)]
     lines = [Candidate((day,), (), False, "line", d * day) for d in LINE_DAYS if n >= 2 * d * day]
     naive = [Candidate((day,), (), False, "seasonal_naive")] if n >= 2 * day else []
