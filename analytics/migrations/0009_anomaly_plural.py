@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0008_channels_alertmanager_slack_dingtalk'),
+        ("analytics", "0008_channels_alertmanager_slack_dingtalk"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='anomaly',
-            options={'ordering': ['ts', 'series_id'], 'verbose_name_plural': 'anomalies'},
+            name="anomaly",
+            options={"ordering": ["ts", "series_id"], "verbose_name_plural": "anomalies"},
         ),
     ]
