@@ -5,6 +5,9 @@ The streaming detector is the same object the backtest runs
 watermark are saved in the same transaction as the anomalies it found, so
 a run that dies half-way leaves nothing behind and the next run redoes
 exactly the same work: stored anomalies never depend on how runs were cut.
+While a series is in the detector's warm-up (its first day, see
+`StreamingDetector.warmup_seconds`) its points are scored and learned from
+but score 0, so nothing is stored; the state's `learning` says so.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ def detect_series(detector: Detector, series: Series, now: dt.datetime) -> Serie
         state.watermark = _to_datetime(int(ts_us[-1]))
         state.model_version = int(versions[-1])
         state.n_scored += int(ts_us.size)
+        state.learning = bool(model.learning_)
         state.updated_at = timezone.now()
         state.save()
     return SeriesRun(int(ts_us.size), n_anomalies)

@@ -62,7 +62,10 @@ class DetectorState(models.Model):
     """A detector's learned state for one series and how far it has scored.
 
     `state` is the pickled streaming detector; `watermark` is the time of the
-    last point it scored, so each run scores only newer points.
+    last point it scored, so each run scores only newer points. `learning`
+    says that point was still in the detector's warm-up (its first day and
+    first fits, `StreamingDetector.warmup_seconds`): the series is scored but
+    nothing is stored for it yet.
     """
 
     detector = models.ForeignKey(Detector, on_delete=models.CASCADE, related_name="states")
@@ -71,6 +74,7 @@ class DetectorState(models.Model):
     watermark = models.DateTimeField(null=True, blank=True)
     model_version = models.PositiveIntegerField(default=0)
     n_scored = models.BigIntegerField(default=0)
+    learning = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

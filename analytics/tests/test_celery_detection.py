@@ -27,7 +27,9 @@ def spiky_series():
         write_samples(make_samples("load", {"host": host}, start, N_POINTS, 60, values))
     Detector.objects.update(enabled=False)
     Detector.objects.create(
-        name="fast", selector="load", params={"min_train": 300, "retrain_every": 200, "train_size": 600}
+        name="fast",
+        selector="load",
+        params={"min_train": 300, "retrain_every": 200, "train_size": 600, "warmup_seconds": 0},
     )
 
 

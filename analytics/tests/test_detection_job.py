@@ -26,7 +26,9 @@ def write_load(host: str, n_points: int = N_POINTS, start: dt.datetime = START):
 def detector():
     Detector.objects.update(enabled=False)
     return Detector.objects.create(
-        name="fast", selector="load", params={"min_train": 300, "retrain_every": 200, "train_size": 600}
+        name="fast",
+        selector="load",
+        params={"min_train": 300, "retrain_every": 200, "train_size": 600, "warmup_seconds": 0},
     )
 
 
@@ -128,7 +130,7 @@ def test_new_parameters_take_effect_on_series_already_learned(detector, admin_cl
     run_detectors(at(N_POINTS), detector_ids=[other.pk])
     kept = Anomaly.objects.filter(detector=other).count()
 
-    params = {"min_train": 400, "retrain_every": 200, "train_size": 600}
+    params = {"min_train": 400, "retrain_every": 200, "train_size": 600, "warmup_seconds": 0}
     response = admin_client.patch(
         f"/api/v1/detectors/{detector.pk}", {"params": params}, content_type="application/json"
     )
@@ -156,3 +158,19 @@ def test_saving_a_detector_unchanged_keeps_what_it_learned(detector):
     detector.save()
 
     assert anomalies() == before and DetectorState.objects.filter(detector=detector).exists()
+
+
+def test_in_its_first_day_a_series_is_learning_and_nothing_is_stored_for_it():
+    Detector.objects.update(enabled=False)
+    Detector.objects.create(name="fast", selector="load", params={"min_train": 300, "train_size": 600})
+    write_load("a", n_points=1600)  # its spikes (500, 700, 820) are in the first day
+
+    run_detectors(at(900))  # minutes 0 to 900
+    state = DetectorState.objects.get()
+    assert state.learning and state.n_scored == 901
+    assert not Anomaly.objects.exists() and not AnomalyEvent.objects.exists()
+
+    run_detectors(at(1600))
+    state.refresh_from_db()
+    assert not state.learning and state.n_scored == 1600
+    assert not Anomaly.objects.filter(ts__lt=at(1440)).exists()

@@ -4,6 +4,10 @@ import numpy as np
 
 from analytics.algorithms.detector import StreamingDetector
 
+# These tests are about the scores' damping, from the first model on: no warm-up
+# (a day by default).
+NO_WARMUP = {"warmup_seconds": 0}
+
 
 def test_raw_scores_keep_what_refractory_damping_hides():
     rng = np.random.default_rng(4)
@@ -11,7 +15,7 @@ def test_raw_scores_keep_what_refractory_damping_hides():
     values[[800, 850]] += 30  # the second spike falls inside the first one's refractory period
     ts = np.arange(values.size, dtype=np.int64) * 60_000_000_000
 
-    result = StreamingDetector(refractory=300).update(ts, values)
+    result = StreamingDetector(refractory=300, warmup_seconds=0).update(ts, values)
 
     assert result.alarm[800] and not result.alarm[850]
     assert result.score[850] < result.raw_score[850]
@@ -50,7 +54,9 @@ class ValueIsScore:
 
 
 def run_scores(values, chunk=None):
-    detector = StreamingDetector(scorers=[ValueIsScore()], combine="max", min_train=1, retrain_every=10)
+    detector = StreamingDetector(
+        scorers=[ValueIsScore()], combine="max", min_train=1, retrain_every=10, **NO_WARMUP
+    )
     ts = np.arange(values.size, dtype=np.int64) * 60_000_000_000
     chunk = chunk or values.size
     parts = [detector.update(ts[i : i + chunk], values[i : i + chunk]) for i in range(0, values.size, chunk)]
@@ -73,7 +79,7 @@ def test_in_a_run_of_high_scores_only_new_highs_keep_their_score():
 def test_a_detector_pickled_before_runs_were_tracked_still_updates():
     values = np.array([0.0, 0.0, 0.3, 0.45, 0.44, 0.2])
     ts = np.arange(values.size, dtype=np.int64) * 60_000_000_000
-    detector = StreamingDetector(scorers=[ValueIsScore()], combine="max", min_train=1)
+    detector = StreamingDetector(scorers=[ValueIsScore()], combine="max", min_train=1, **NO_WARMUP)
     detector.update(ts[:3], values[:3])
     del detector.run_level, detector.run_max_
     restored = pickle.loads(pickle.dumps(detector))
@@ -86,7 +92,9 @@ def test_the_run_rule_matches_its_point_by_point_statement_in_any_chunks():
     values[rng.random(values.size) < 0.01] = np.nan
     ts = np.arange(values.size, dtype=np.int64) * 60_000_000_000
     # No alarms (scores never reach 2), so only the run rule damps.
-    detector = StreamingDetector(scorers=[ValueIsScore()], combine="max", min_train=1, alarm_level=2.0)
+    detector = StreamingDetector(
+        scorers=[ValueIsScore()], combine="max", min_train=1, alarm_level=2.0, **NO_WARMUP
+    )
     cuts = np.unique(np.concatenate([[0, values.size], rng.integers(0, values.size, 300)]))
     score = np.concatenate(
         [detector.update(ts[a:b], values[a:b]).score for a, b in zip(cuts[:-1], cuts[1:], strict=True)]

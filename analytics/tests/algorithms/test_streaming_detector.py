@@ -156,27 +156,92 @@ def test_at_ten_seconds_fits_are_spaced_by_time_and_chunking_still_does_not_matt
     _, values, _ = arrays()
     ts = np.arange(values.size, dtype=np.int64) * 10_000_000_000  # 10 s apart
     settings = {"min_train": 400, "retrain_every": 150, "train_size": 800, "min_retrain_seconds": 3600}
+    settings["warmup_seconds"] = 10_000  # ends at point 1000, after the first fit (400)
     whole = FitRecorder(**settings)
-    scores = whole.update(ts, values).score
+    result = whole.update(ts, values)
     detector = FitRecorder(**settings)
-    parts = [
-        detector.update(ts[i : i + chunk], values[i : i + chunk]).score for i in range(0, ts.size, chunk)
-    ]
+    parts = [detector.update(ts[i : i + chunk], values[i : i + chunk]) for i in range(0, ts.size, chunk)]
 
     # The first fit after 400 points, then one at the first point an hour
     # after the newest point of the last fit (359 points on), not every 150.
     assert whole.fits == list(range(400, values.size, 359))
     assert detector.fits == whole.fits
-    np.testing.assert_array_equal(np.concatenate(parts), scores)
+    np.testing.assert_array_equal(np.concatenate([p.score for p in parts]), result.score)
+    np.testing.assert_array_equal(np.concatenate([p.learning for p in parts]), result.learning)
+    assert result.learning[:1000].all() and not result.learning[1000:].any()
 
 
 def test_a_detector_pickled_before_fits_were_timed_keeps_its_cadence_by_count():
     ts, values, _ = arrays()
     ts = np.arange(values.size, dtype=np.int64) * 10_000_000_000
-    by_count = small_detector(min_retrain_seconds=0).update(ts, values).score
-    detector = small_detector(min_retrain_seconds=0)  # as old detectors ran
+    by_count = small_detector(min_retrain_seconds=0, warmup_seconds=0).update(ts, values).score
+    detector = small_detector(min_retrain_seconds=0, warmup_seconds=0)  # as old detectors ran
     detector.update(ts[:1000], values[:1000])
     for name in ("last_fit_index_", "last_fit_ts_", "min_retrain_seconds"):
         delattr(detector, name)
     restored = pickle.loads(pickle.dumps(detector))
     np.testing.assert_array_equal(restored.update(ts[1000:], values[1000:]).score, by_count[1000:])
+
+
+def minute_arrays(n_days: float = 2.0, spikes=(720, 1800)):
+    """1-minute points with a daily cycle and spikes (by default at 12 h and 30 h)."""
+    rng = np.random.default_rng(3)
+    n = int(n_days * 1440)
+    values = 50 + 10 * np.sin(2 * np.pi * np.arange(n) / 1440) + rng.normal(size=n)
+    values[list(spikes)] += 40
+    return np.arange(n, dtype=np.int64) * 60_000_000_000, values
+
+
+def test_in_its_first_day_a_series_is_learning_scored_0_and_raises_no_event():
+    ts, values = minute_arrays()
+    detector = StreamingDetector()
+    result = detector.update(ts, values)
+
+    assert result.learning[:1440].all() and not result.learning[1440:].any()
+    assert not detector.learning_
+    assert np.all(result.score[:1440] == 0) and np.all(result.raw_score[:1440] == 0)
+    assert not result.alarm[:1440].any()  # not even the spike at 12 h
+    assert result.alarm[1800]
+
+
+def test_the_models_keep_learning_during_the_warm_up():
+    ts, values = minute_arrays()
+    warm = StreamingDetector()
+    cold = StreamingDetector(warmup_seconds=0)
+    with_warmup, without = warm.update(ts, values), cold.update(ts, values)
+
+    assert warm.n_fits_ == cold.n_fits_ > 2
+    # The same fits give the same expected values and bands, from the first model on.
+    for name in ("expected", "lo", "hi"):
+        np.testing.assert_array_equal(getattr(with_warmup, name), getattr(without, name))
+    # Without the warm-up, the spike at 12 h would have raised an event.
+    assert without.alarm[720]
+
+
+@pytest.mark.parametrize(
+    ("step_seconds", "first_warm"),
+    [
+        (10, 8640),  # a day of 10-second points
+        (60, 1440),  # a day of 1-minute points
+        (3600, 300),  # hourly: the first fit, after min_train (300) points, comes after a day
+    ],
+)
+def test_the_warm_up_is_a_day_in_time_and_at_least_the_points_of_the_first_fit(step_seconds, first_warm):
+    n = first_warm + 50
+    values = np.random.default_rng(0).normal(size=n)
+    ts = np.arange(n, dtype=np.int64) * step_seconds * 1_000_000_000
+    learning = StreamingDetector().update(ts, values).learning
+    assert learning[:first_warm].all() and not learning[first_warm:].any()
+
+
+def test_a_detector_pickled_before_the_warm_up_existed_goes_on_as_before():
+    ts, values, _ = arrays()
+    whole = small_detector(warmup_seconds=0).update(ts, values).score
+    detector = small_detector(warmup_seconds=0)
+    detector.update(ts[:1000], values[:1000])
+    for name in ("warmup_seconds", "first_ts_", "n_fits_", "learning_"):
+        delattr(detector, name)
+    restored = pickle.loads(pickle.dumps(detector))
+    # Its oldest point held is its first, more than a day before: it is warm.
+    np.testing.assert_array_equal(restored.update(ts[1000:], values[1000:]).score, whole[1000:])
+    assert not restored.learning_
