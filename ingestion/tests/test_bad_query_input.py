@@ -436,3 +436,10 @@ def test_a_csv_error_names_its_parameter(stored, client):
     assert response.status_code == 400
     assert response.content.decode().splitlines()[0] == "error,parameter"
     assert response.content.decode().splitlines()[1].endswith(",step")
+
+
+@pytest.mark.parametrize("window", [" 25\t\n", "300.5", "1.5h", "2w", " 90s "])
+def test_a_rolling_window_the_schema_allows_is_served(stored, client, window):
+    response = client.get(f"/api/v1/series/{stored['web-1'].pk}/rolling", {"window": window, **RANGE})
+
+    assert response.status_code == 200 and answer(response)["window"] == window.strip()
