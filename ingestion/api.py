@@ -108,7 +108,10 @@ class WriteView(APIView):
         now = timezone.now()
         try:
             parsed = self.parse(request, now)
-            outcome = ingest(parsed, now, source=requester_source(request), key=_api_key(request))
+            # Long-lived web workers write series spans every few seconds, not every batch.
+            outcome = ingest(
+                parsed, now, source=requester_source(request), key=_api_key(request), lazy_spans=True
+            )
         except (BodyTooLarge, TooManyPoints) as exc:
             return self.failure(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "request too large", str(exc))
         except BadBody as exc:

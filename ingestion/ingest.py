@@ -44,13 +44,13 @@ class IngestOutcome(NamedTuple):
     errors: list[LineError]
 
 
-def ingest(parsed: ParseResult, now: dt.datetime, source=None, key=None) -> IngestOutcome:
+def ingest(parsed: ParseResult, now: dt.datetime, source=None, key=None, lazy_spans=False) -> IngestOutcome:
     """Validate parsed samples and write the valid ones in one transaction.
 
     Raises TooManyPoints before writing anything when the request is over
     the point limit; lines refused by the writer (new series past a series
     limit; `key` is the ApiKey writing, if any) join the errors; database errors propagate with nothing
-    written.
+    written. `lazy_spans`: see `write_samples`.
     """
     limit = max_points_per_request()
     if len(parsed.samples) > limit:
@@ -60,7 +60,7 @@ def ingest(parsed: ParseResult, now: dt.datetime, source=None, key=None) -> Inge
     try:
         # Series ends (staleness markers) go in with the points or not at all.
         with transaction.atomic() if parsed.ends else contextlib.nullcontext():
-            result = write_samples(checked.samples, source=source, key=key)
+            result = write_samples(checked.samples, source=source, key=key, lazy_spans=lazy_spans)
             mark_ended(parsed.ends)
     except (DatabaseError, psycopg2.Error):
         count_points(parse=len(parsed.errors), db_unavailable=len(parsed.samples))

@@ -55,8 +55,9 @@ class Series(models.Model):
         editable=False,
     )
     first_ts = models.DateTimeField(null=True, blank=True)
-    # Kept by the writer to within a minute (moving it on every batch cost
-    # more than the batch's COPY); the points table has the exact time.
+    # Kept by the writer to within a minute, and by the web workers every few
+    # seconds (moving it on every batch cost more than the batch's COPY;
+    # ingestion.series_spans); the points table has the exact time.
     last_ts = models.DateTimeField(null=True, blank=True)
     # The latest staleness marker Prometheus sent for the series (it stopped
     # being scraped): the series has ended unless a point came after it.

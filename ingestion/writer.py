@@ -25,15 +25,15 @@ from ingestion import partitions
 from ingestion.samples import LineError, Sample, SampleColumns
 from ingestion.series_cache import SeriesResolver
 from ingestion.series_deletion import HOLD_AGAINST_DELETION_SQL
+from ingestion.series_spans import LAST_TS_RESOLUTION_US, SpanBook, SpanRow
 
-__all__ = ["WriteResult", "copy_payload", "write_samples"]
+__all__ = ["LAST_TS_RESOLUTION_US", "WriteResult", "copy_payload", "write_samples"]
 
 logger = logging.getLogger(__name__)
 
 # PostgreSQL's binary timestamps count microseconds from 2000-01-01 UTC.
 _PG_EPOCH_US = 946_684_800_000_000
 _CHECK_VIOLATION = "23514"
-LAST_TS_RESOLUTION_US = 60_000_000  # see _touch_series
 _US_PER_DAY = 86_400_000_000
 _ROW = np.dtype(
     [
@@ -51,6 +51,7 @@ _COPY_TRAILER = b"\xff\xff"
 _COPY_COLUMNS = "(series_id, ts, value) FROM STDIN WITH (FORMAT binary)"
 
 _resolver = SeriesResolver()
+_spans = SpanBook()
 
 
 class WriteResult(NamedTuple):
@@ -62,11 +63,14 @@ class WriteResult(NamedTuple):
     ) = ()  # lines whose new series would pass their source's limit
 
 
-def write_samples(samples: Sequence[Sample], *, source=None, key=None) -> WriteResult:
+def write_samples(samples: Sequence[Sample], *, source=None, key=None, lazy_spans=False) -> WriteResult:
     """Store `samples` in one transaction; return what was written.
 
     `key` is the ApiKey that sent them (None for tsmon's own writers) and
     `source` its Source; series without a `host` label are attached to it.
+    With `lazy_spans` (the HTTP write endpoints) the series' last points are
+    written to their rows every few seconds instead of with this batch
+    (ingestion.series_spans says what readers then see).
     A line whose new series would pass a series limit (ingestion.series_limits)
     is refused whole (in `refused`), the others are written. Database
     errors (ConcurrentChange among them) propagate with nothing written.
@@ -75,7 +79,7 @@ def write_samples(samples: Sequence[Sample], *, source=None, key=None) -> WriteR
         return WriteResult(0, 0, 0)
     for _attempt in range(_ATTEMPTS):
         try:
-            return _write_once(samples, source, key)
+            return _write_once(samples, source, key, lazy_spans)
         except _StaleCache:
             # A series or partition this process remembered is gone (deleted,
             # or dropped by retention, in another process): forget, try again.
@@ -97,7 +101,7 @@ class _StaleCache(Exception):
     pass
 
 
-def _write_once(samples: Sequence[Sample], source, key) -> WriteResult:
+def _write_once(samples: Sequence[Sample], source, key, lazy_spans: bool) -> WriteResult:
     series_ids, n_created, refused_series = _resolver.resolve(samples, source, key)
     refused = []
     if refused_series:
@@ -109,7 +113,10 @@ def _write_once(samples: Sequence[Sample], source, key) -> WriteResult:
     partitions.ensure_partitions(days)
     with transaction.atomic():
         written = _copy_points(series_ids, ts_us, values)
-        _touch_series(series_ids, ts_us)
+        _hold_series(series_ids)
+        spans = _spans.plan(series_ids, ts_us, lazy_spans)
+        stored, busy = _update_spans(spans.rows) if spans.rows else (set(), set())
+    _spans.committed(spans, stored, busy)
     return WriteResult(written, len(samples) - written, n_created, refused)
 
 
@@ -177,72 +184,62 @@ def _copy_through_staging(cursor, payload: bytes) -> int:
     return written
 
 
-def _touch_series(series_ids: np.ndarray, ts_us: np.ndarray) -> None:
-    """Widen each series' first/last point time to cover this batch.
-
-    `last_ts` is kept to within `LAST_TS_RESOLUTION`: an agent sending every
-    10 s then moves its series' rows once a minute instead of six times, and
-    a batch of 1,000 series mostly updates none (a row update, and its lock,
-    cost more than the batch's COPY). Reads that need the exact latest
-    point ask the points table. Raises _StaleCache if a series is gone.
-    """
-    order = np.argsort(series_ids, kind="stable")
-    ids, starts = np.unique(series_ids[order], return_index=True)
-    first = np.minimum.reduceat(ts_us[order], starts)
-    last = np.maximum.reduceat(ts_us[order], starts)
-    stored = _stored_spans(ids)
-    if len(stored) != ids.size:
-        raise _StaleCache  # a cached id whose series was deleted since: undo, forget, retry
-    stale = [
-        (int(i), int(f), int(la))
-        for i, f, la in zip(ids, first, last, strict=True)
-        if _needs_update(stored[int(i)], int(f), int(la))
-    ]
-    if stale:
-        _update_spans(stale)
-
-
-def _stored_spans(ids: np.ndarray) -> dict[int, tuple[int | None, int | None]]:
-    """The spans of the series that exist, read under the lock that keeps
-    them from being deleted before this transaction commits."""
+def _hold_series(series_ids: np.ndarray) -> None:
+    """Check that the batch's series exist, under the lock that keeps them
+    from being deleted before this transaction commits; raise _StaleCache
+    if one is gone (a cached id whose series was deleted since)."""
+    ids = np.unique(series_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            HOLD_AGAINST_DELETION_SQL
-            + """;
-            SELECT id, (extract(epoch FROM first_ts) * 1e6)::bigint, (extract(epoch FROM last_ts) * 1e6)::bigint
-            FROM ingestion_series WHERE id = ANY(%s)
-            """,
+            HOLD_AGAINST_DELETION_SQL + "; SELECT count(*) FROM ingestion_series WHERE id = ANY(%s)",
             [ids.tolist()],
         )
-        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+        if cursor.fetchone()[0] != ids.size:
+            raise _StaleCache
 
 
-def _needs_update(stored: tuple[int | None, int | None], first_us: int, last_us: int) -> bool:
-    stored_first, stored_last = stored
-    if stored_first is None or stored_last is None:
-        return True
-    return first_us < stored_first or last_us > stored_last + LAST_TS_RESOLUTION_US
-
-
-def _update_spans(rows: list[tuple[int, int, int]]) -> None:
+def _update_spans(rows: list[SpanRow]) -> tuple[set[int], set[int]]:
+    """Widen these series' stored spans; return the ids of the rows written
+    and of those skipped because another writer held them (a series
+    deleted since its span was collected is in neither)."""
     with connection.cursor() as cursor:
-        # Lock in id order first: two writers of the same series then queue
-        # instead of deadlocking on each other.
-        cursor.execute(
-            "SELECT id FROM ingestion_series WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
-            [[r[0] for r in rows]],
-        )
-        cursor.execute(
-            """
-            UPDATE ingestion_series AS s
-            SET first_ts = LEAST(s.first_ts, b.first_ts), last_ts = GREATEST(s.last_ts, b.last_ts)
-            FROM (
-                SELECT id,
-                       timestamptz 'epoch' + first_us * interval '1 microsecond' AS first_ts,
-                       timestamptz 'epoch' + last_us * interval '1 microsecond' AS last_ts
-                FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS u(id, first_us, last_us)
-            ) AS b
-            WHERE s.id = b.id
-            """,
-            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
-        )
+        # Rows that must be written are locked in id order, waiting: two
+        # writers of the same series then queue instead of deadlocking. The
+        # others (pending last points) are locked after them, skipping any
+        # another writer holds, so no batch waits for them.
+        locked = _lock_rows(cursor, [r.series_id for r in rows if r.must], "")
+        locked |= _lock_rows(cursor, [r.series_id for r in rows if not r.must], " SKIP LOCKED")
+        skipped = [r.series_id for r in rows if r.series_id not in locked]
+        busy = _existing(cursor, skipped) if skipped else set()
+        written = [r for r in rows if r.series_id in locked]
+        if written:
+            cursor.execute(
+                """
+                UPDATE ingestion_series AS s
+                SET first_ts = LEAST(s.first_ts, b.first_ts), last_ts = GREATEST(s.last_ts, b.last_ts)
+                FROM (
+                    SELECT id,
+                           timestamptz 'epoch' + first_us * interval '1 microsecond' AS first_ts,
+                           timestamptz 'epoch' + last_us * interval '1 microsecond' AS last_ts
+                    FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS u(id, first_us, last_us)
+                ) AS b
+                WHERE s.id = b.id
+                """,
+                [[r.series_id for r in written], [r.first_us for r in written], [r.last_us for r in written]],
+            )
+    return locked, busy
+
+
+def _lock_rows(cursor, ids: list[int], skip_locked: str) -> set[int]:
+    if not ids:
+        return set()
+    cursor.execute(
+        f"SELECT id FROM ingestion_series WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE{skip_locked}",
+        [ids],
+    )
+    return {row[0] for row in cursor.fetchall()}
+
+
+def _existing(cursor, ids: list[int]) -> set[int]:
+    cursor.execute("SELECT id FROM ingestion_series WHERE id = ANY(%s)", [ids])
+    return {row[0] for row in cursor.fetchall()}

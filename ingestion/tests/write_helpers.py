@@ -21,6 +21,7 @@ def fresh_caches():
     """Each transactional test starts from an empty database, so the
     per-process series and partition caches must start empty too."""
     writer._resolver.clear()
+    writer._spans.clear()
     partitions.forget_known()
     yield
 
