@@ -205,11 +205,13 @@ class StreamingDetector:
         if self.scorers is not None:
             return list(self.scorers)
         # Changes (smoothed differences), levels (k-means on smoothed values,
-        # four centres for multi-level series), one-step residuals and the
-        # same phase of earlier cycles (shape and variance changes).
+        # four centres for multi-level series; against the straight line of a
+        # steady trend where one explains 90 % of their variance), one-step
+        # residuals and the same phase of earlier cycles (shape and variance
+        # changes).
         return [
             KMeansWindowScorer(window=12, smooth=6),
-            KMeansWindowScorer(n_clusters=4, window=6, smooth=12, diff=False),
+            KMeansWindowScorer(n_clusters=4, window=6, smooth=12, diff=False, trend_r2=0.9),
             ResidualScorer(),
             SeasonalContextScorer(),
         ]
@@ -327,6 +329,10 @@ class StreamingDetector:
             model = copy.deepcopy(prototype)
             if getattr(model, "fit_uses_step", False):
                 models.append(model.fit_values(history, step_ns=step_ns))
+            elif getattr(model, "fit_uses_time", False):
+                # A detector pickled before timestamps were kept may hold fewer times than values.
+                times = self.ts_buffer_[-history.size :] if self.ts_buffer_.size >= history.size else None
+                models.append(model.fit_values(history, ts=times))
             else:
                 models.append(model.fit_values(history))
             del models[: -self.n_models]
@@ -334,6 +340,7 @@ class StreamingDetector:
     def _score_segment(self, segment: np.ndarray, ts: np.ndarray) -> Detections:
         n = segment.size
         context = np.concatenate([self.buffer_[-self.context_ :], segment])
+        context_ts = np.concatenate([self.ts_buffer_[-self.context_ :], ts])
         keep = max(self.train_size, self.context_)
         self.buffer_ = np.concatenate([self.buffer_, segment])[-keep:]
         self.ts_buffer_ = np.concatenate([self.ts_buffer_, ts])[-keep:]
@@ -353,8 +360,7 @@ class StreamingDetector:
         # Each scorer gets only the history it needs, so that a long seasonal
         # context does not slow down the cheap scorers.
         per_scorer = [
-            np.min([m.score_values(context[-(m.context_size + 1 + n) :], n) for m in models], axis=0)
-            for models in self.models_
+            np.min([_score(m, context, context_ts, n) for m in models], axis=0) for models in self.models_
         ]
         score = combine_scores(per_scorer) if self.combine == "fisher" else np.max(per_scorer, axis=0)
         if self.seasonal_gate:
@@ -430,6 +436,15 @@ class StreamingDetector:
         repeat[high] = key[1:] <= np.maximum.accumulate(key)[:-1]
         self.run_max_ = float(values[run == run[-1]].max()) if high[-1] else 0.0
         return repeat
+
+
+def _score(model, context: np.ndarray, context_ts: np.ndarray, n: int) -> np.ndarray:
+    """One fitted scorer's scores of the last ``n`` points, from the history it needs."""
+    size = model.context_size + 1 + n
+    values = context[-size:]
+    if getattr(model, "fit_uses_time", False) and context_ts.size >= values.size:
+        return model.score_values(values, n, ts=context_ts[-values.size :])
+    return model.score_values(values, n)
 
 
 def concat_detections(parts: list[Detections]) -> Detections:

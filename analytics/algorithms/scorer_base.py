@@ -14,12 +14,16 @@ class WindowScorerMixin:
     A scorer using this mixin defines ``context_size`` (how many earlier values
     a point's score needs), ``fit_values(values)`` and ``score_values(values,
     n_new)``, which scores the last ``n_new`` of ``values`` from them and their
-    past only (causal). The streaming detector calls those array methods.
+    past only (causal). The streaming detector calls those array methods. A
+    scorer with ``fit_uses_time`` also takes the values' int64 ns timestamps
+    as ``ts=`` in both.
     """
 
     def fit(self, y: pd.Series):
         """Train on the series ``y`` (UTC-indexed; NaN forward-filled for features); returns self."""
-        _, values = check_series(y)
+        ts, values = check_series(y)
+        if getattr(self, "fit_uses_time", False):
+            return self.fit_values(values, ts=ts)
         return self.fit_values(values)
 
     def score(self, y: pd.Series) -> pd.Series:
@@ -28,7 +32,10 @@ class WindowScorerMixin:
         NaN values get NaN; points with less than ``context_size`` earlier
         values are scored from the history they have.
         """
-        _, values = check_series(y)
-        scores = self.score_values(values, values.size)
+        ts, values = check_series(y)
+        if getattr(self, "fit_uses_time", False):
+            scores = self.score_values(values, values.size, ts=ts)
+        else:
+            scores = self.score_values(values, values.size)
         scores = np.where(np.isnan(values), np.nan, scores)
         return pd.Series(scores, index=y.index, name="score")

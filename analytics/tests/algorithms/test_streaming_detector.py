@@ -245,3 +245,20 @@ def test_a_detector_pickled_before_the_warm_up_existed_goes_on_as_before():
     # Its oldest point held is its first, more than a day before: it is warm.
     np.testing.assert_array_equal(restored.update(ts[1000:], values[1000:]).score, whole[1000:])
     assert not restored.learning_
+
+
+@pytest.mark.parametrize("chunk", [7, 1000])
+def test_a_steady_fill_raises_no_event_and_its_scores_do_not_depend_on_chunks(chunk):
+    from .test_kmeans import filling_disk
+
+    ts, values = filling_disk(n_days=4)
+    whole = StreamingDetector().update(ts, values)
+    detector = StreamingDetector()
+    parts = [detector.update(ts[i : i + chunk], values[i : i + chunk]) for i in range(0, ts.size, chunk)]
+
+    np.testing.assert_array_equal(np.concatenate([p.score for p in parts]), whole.score)
+    assert not whole.alarm.any() and np.nanmax(whole.raw_score) < 0.5
+    # Levels judged as they are (no line) see every new level above the training range.
+    scorers = StreamingDetector()._prototypes()
+    scorers[1] = KMeansWindowScorer(n_clusters=4, window=6, smooth=12, diff=False)
+    assert StreamingDetector(scorers=scorers).update(ts, values).alarm.any()
