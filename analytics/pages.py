@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from analytics.choices import AnomalyKind
-from analytics.models import Alert, AnomalyEvent, Detector
+from analytics.models import Alert, AnomalyEvent, Detector, DetectorState
 from analytics.models.alerts import OPEN_STATES, AlertState
 from ingestion.choices import ApiScope
 from ingestion.models import Series
@@ -66,6 +66,8 @@ def anomaly_list(request):
         "scores": SCORES,
         "kinds": AnomalyKind.choices,
         "detectors": Detector.objects.order_by("name").values_list("name", flat=True),
+        # Series in their detector's warm-up (first day): scored, but no events yet.
+        "learning": DetectorState.objects.filter(learning=True, detector__enabled=True).count(),
         "params": request.GET,
         "page_query": query.urlencode(),
     }

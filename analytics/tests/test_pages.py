@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics.models import Alert, AlertRule, AnomalyEvent, Detector
+from analytics.models import Alert, AlertRule, AnomalyEvent, Detector, DetectorState
 from analytics.models.alerts import AlertState, RuleKind
 from ingestion.models import Series
 
@@ -78,13 +78,27 @@ def test_events_are_listed_newest_first_and_filtered(user_client):
 
 def test_the_events_page_costs_the_same_queries_for_more_events(user_client, django_assert_num_queries):
     make_event(make_series("web-1"), 1)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         user_client.get(reverse("anomaly-list"))
     for host in ("web-2", "web-3", "web-4"):
         make_event(make_series(host), 3)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert len(user_client.get(reverse("anomaly-list")).context["events"]) == 4
+
+
+def test_the_events_page_says_how_many_series_are_still_learning(user_client):
+    detector = Detector.objects.create(name="new", selector="cpu_usage_percent")
+    for host, learning in (("web-1", True), ("web-2", True), ("web-3", False)):
+        DetectorState.objects.create(detector=detector, series=make_series(host), learning=learning)
+
+    page = user_client.get(reverse("anomaly-list"))
+
+    assert page.context["learning"] == 2
+    assert "2 series still learning" in page.content.decode()
+    detector.enabled = False
+    detector.save()
+    assert "still learning" not in user_client.get(reverse("anomaly-list")).content.decode()
 
 
 def test_open_alerts_are_listed_by_default_and_all_on_request(user_client):
