@@ -130,7 +130,7 @@ def test_points_of_series_past_their_source_limit_are_counted_as_series_limit(se
 
 
 def test_points_the_database_failed_to_store_are_counted_as_db_unavailable(monkeypatch):
-    def database_down(samples, source=None, key=None):
+    def database_down(samples, source=None, key=None, lazy_spans=False):
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr("ingestion.ingest.write_samples", database_down)
