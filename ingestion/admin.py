@@ -51,7 +51,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         from django.utils import timezone
 
+        from ingestion.auth import forget_keys
+
         n = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        forget_keys()  # this process at once; the other workers within TSMON_API_KEY_CACHE_SECONDS
         self.message_user(request, f"Revoked {n} keys.")
 
 

@@ -9,6 +9,10 @@ permissions give them (ingestion.scopes).
 
 from __future__ import annotations
 
+import hashlib
+import time
+
+from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.settings import api_settings
@@ -63,17 +67,49 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 def authenticate_key(plaintext: str) -> tuple[KeyUser, ApiKey]:
     """DRF's (user, auth) for a key sent in any form; 401 if it is unknown or revoked."""
-    key = ApiKey.find(plaintext)
+    key = _live_key(plaintext)
     if key is None:
         raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
     _mark_used(key)
     return KeyUser(key), key
 
 
+# Live keys this process found lately, by the SHA-256 of their plaintext, with
+# when they were found (`_clock`). An agent's every write would otherwise read
+# the key table; a key revoked (or changed) in another process is refused
+# here once TSMON_API_KEY_CACHE_SECONDS have passed since it was found, and
+# at once if revoked in this one (`forget_keys`). Unknown keys are not kept.
+_live_keys: dict[str, tuple[ApiKey, float]] = {}
+_LIVE_KEYS_MAX = 10_000
+_clock = time.monotonic
+
+
+def _live_key(plaintext: str) -> ApiKey | None:
+    digest = hashlib.sha256(plaintext.encode()).hexdigest()
+    window = settings.TSMON_API_KEY_CACHE_SECONDS
+    cached = _live_keys.get(digest)
+    if cached is not None and _clock() - cached[1] < window:
+        return cached[0]
+    key = ApiKey.find(plaintext)
+    if key is None:
+        _live_keys.pop(digest, None)
+    elif window > 0:
+        if len(_live_keys) >= _LIVE_KEYS_MAX:
+            _live_keys.clear()  # rare and simple: the live ones are found again
+        _live_keys[digest] = (key, _clock())
+    return key
+
+
+def forget_keys() -> None:
+    """Drop the remembered keys (after revoking keys in this process)."""
+    _live_keys.clear()
+
+
 def _mark_used(key: ApiKey) -> None:
     now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > _LAST_USED_RESOLUTION_SECONDS:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now  # the remembered key is marked once a minute too
 
 
 class HasScope(permissions.BasePermission):
