@@ -9,8 +9,9 @@ import, without generated code or protoc::
     message Sample       { double value = 1; int64 timestamp = 2; }   // timestamp in ms
 
 Only what tsmon reads is declared: metadata, exemplars and native
-histograms are fields the runtime skips as unknown. Proto3, as prompb: a
-string that is not UTF-8 fails the whole message.
+histograms are fields the runtime skips as unknown. Label names and values
+are declared as bytes (the same wire format as strings) and decoded by the
+parser.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 _FIELD = descriptor_pb2.FieldDescriptorProto
 _MESSAGES = {
-    "Label": [("name", _FIELD.TYPE_STRING, ""), ("value", _FIELD.TYPE_STRING, "")],
+    # Bytes, not string: the parser decodes them, so that a label that is not
+    # UTF-8 is named as such (the runtime would only say "error parsing").
+    "Label": [("name", _FIELD.TYPE_BYTES, ""), ("value", _FIELD.TYPE_BYTES, "")],
     "Sample": [("value", _FIELD.TYPE_DOUBLE, ""), ("timestamp", _FIELD.TYPE_INT64, "")],
     "TimeSeries": [("labels", _FIELD.TYPE_MESSAGE, "Label"), ("samples", _FIELD.TYPE_MESSAGE, "Sample")],
     "WriteRequest": [("timeseries", _FIELD.TYPE_MESSAGE, "TimeSeries")],
