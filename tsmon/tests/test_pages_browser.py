@@ -168,6 +168,7 @@ def test_a_person_logs_in_finds_the_demo_anomalies_and_acknowledges_an_alert(
     # Anomalies: each injected point anomaly was found where it was put.
     page.click("nav >> text=Anomalies")
     rows = page.locator("[data-testid=anomaly-table] tbody tr")
+    listed = {}
     for kind, key in WATCHED.items():
         injected = demo["anomalies"][kind]
         found = AnomalyEvent.objects.filter(
@@ -176,10 +177,11 @@ def test_a_person_logs_in_finds_the_demo_anomalies_and_acknowledges_an_alert(
         assert found is not None, f"the detector missed the injected {kind} on {key}"
         shown = rows.filter(has_text=key).filter(has_text=f"{found.start:%b %d %H:%M}")
         assert shown.count() == 1, f"the {kind} event on {key} is not listed"
+        listed[kind] = shown
     page.screenshot(path=str(folder / "anomalies.png"), full_page=True)
 
-    # Its series page: the chart, the rolling band and the spike marked.
-    rows.filter(has_text=WATCHED["spike"]).first.locator("a").click()
+    # The spike event's series page (around the event): the chart, the rolling band and the spike marked.
+    listed["spike"].locator("a").first.click()
     page.wait_for_selector("[data-testid=chart] svg.plot")
     assert page.locator(".plot .rolling-band").count() == 1
     assert page.locator(".plot .anomaly-marker").count() >= 1
