@@ -29,3 +29,16 @@ def make_samples(
         Sample(metric, key_labels, t0 + i * step_seconds * 1_000_000, float(values[i]), i + 1)
         for i in range(n_points)
     ]
+
+
+def forget_write_caches() -> None:
+    """Empty what this process remembers of the database for writing: series
+    ids, pending series spans, known partitions and API keys. A test whose
+    database was rolled back or emptied must not write through ids or keys
+    that are gone."""
+    from ingestion import auth, partitions, writer
+
+    writer._resolver.clear()
+    writer._spans.clear()
+    partitions.forget_known()
+    auth.forget_keys()

@@ -10,10 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 from analytics.models import AlertRule, NotificationChannel
-from ingestion import partitions, writer
 from ingestion.models import Series
 from ingestion.writer import write_samples
-from tsmon.testing import make_samples
+from tsmon.testing import forget_write_caches, make_samples
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
@@ -21,8 +20,7 @@ MINUTE = dt.timedelta(minutes=1)
 
 def forget_caches() -> None:
     """The writer caches series ids and partitions; a rolled-back test must not reuse them."""
-    writer._resolver.clear()
-    partitions.forget_known()
+    forget_write_caches()
 
 
 def store(values, metric="cpu_usage_percent", labels=None, end=NOW, step_seconds=60) -> Series:

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from analytics.models import Anomaly, Detector
 from ingestion.models import Series
 from ingestion.writer import write_samples
-from tsmon.testing import make_samples
+from tsmon.testing import forget_write_caches, make_samples
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +20,7 @@ START = dt.datetime(2026, 11, 19, 23, 0, tzinfo=dt.UTC)  # two hours: two day pa
 
 @pytest.fixture
 def stored():
-    from ingestion import partitions, writer
-
-    writer._resolver.clear()
-    partitions.forget_known()
+    forget_write_caches()
     values = np.arange(120, dtype=float)
     write_samples(make_samples("cpu_usage_percent", {"host": "web-1"}, START, 120, 60, values))
     write_samples(make_samples("cpu_usage_percent", {"host": "web-2"}, START, 120, 60, values * 2))

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from analytics.algorithms.rolling import rolling_arrays
 from ingestion.models import ApiKey, Series
 from ingestion.writer import write_samples
-from tsmon.testing import make_samples
+from tsmon.testing import forget_write_caches, make_samples
 
 from .query_helpers import answer, body
 
@@ -17,10 +17,7 @@ RANGE = {"start": "2026-11-20T00:00:00Z", "end": "2026-11-20T02:00:00Z"}
 
 @pytest.fixture
 def stored(db):
-    from ingestion import partitions, writer
-
-    writer._resolver.clear()
-    partitions.forget_known()
+    forget_write_caches()
     rng = np.random.default_rng(3)
     values = {host: rng.normal(50, 5, 120) for host in ("web-1", "web-2", "db-1")}
     for host, vals in values.items():

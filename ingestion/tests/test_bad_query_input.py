@@ -41,7 +41,7 @@ from analytics.models import Detector
 from ingestion import query_api
 from ingestion.models import ApiKey, Series
 from ingestion.writer import write_samples
-from tsmon.testing import make_samples
+from tsmon.testing import forget_write_caches, make_samples
 
 from .query_helpers import answer
 
@@ -56,10 +56,7 @@ COSTLY = "(" + "|".join(f"(.{{1,{255 - i}}})" for i in range(40)) + "){1,3}"
 
 @pytest.fixture
 def stored(db):
-    from ingestion import partitions, writer
-
-    writer._resolver.clear()
-    partitions.forget_known()
+    forget_write_caches()
     rng = np.random.default_rng(3)
     for host in HOSTS:
         write_samples(

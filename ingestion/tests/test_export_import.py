@@ -10,9 +10,10 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from ingestion import demo, partitions, writer
+from ingestion import demo, writer
 from ingestion.models import Series, Source
 from ingestion.samples import Sample
+from tsmon.testing import forget_write_caches
 
 from .write_helpers import fresh_caches  # noqa: F401
 
@@ -62,8 +63,7 @@ def empty_the_database() -> None:
     Series.objects.all().delete()
     Source.objects.all().delete()
     # What this process remembers of the series and partitions is gone too.
-    writer._resolver.clear()
-    partitions.forget_known()
+    forget_write_caches()
 
 
 def test_an_export_imported_into_an_empty_database_recreates_every_point_exactly(tmp_path):

@@ -17,12 +17,11 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from ingestion import partitions, writer
 from ingestion.choices import ApiScope
 from ingestion.models import Series
 from ingestion.series_deletion import SERIES_WRITE_LOCK, delete_series
 from ingestion.writer import ConcurrentChange, write_samples
-from tsmon.testing import make_samples
+from tsmon.testing import forget_write_caches, make_samples
 
 from .write_helpers import client_with_key
 
@@ -33,8 +32,7 @@ START = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    writer._resolver.clear()
-    partitions.forget_known()
+    forget_write_caches()
     yield
 
 

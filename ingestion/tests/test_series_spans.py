@@ -14,12 +14,11 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from ingestion import partitions, writer
 from ingestion.models import Series
 from ingestion.series_deletion import delete_series
 from ingestion.series_spans import MAX_PENDING_US
 from ingestion.writer import write_samples
-from tsmon.testing import make_samples
+from tsmon.testing import forget_write_caches, make_samples
 
 from .write_helpers import client_with_key
 
@@ -31,9 +30,7 @@ MINUTE = dt.timedelta(minutes=1)
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    writer._resolver.clear()
-    writer._spans.clear()
-    partitions.forget_known()
+    forget_write_caches()
     yield
 
 

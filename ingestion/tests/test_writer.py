@@ -8,7 +8,7 @@ from ingestion import partitions
 from ingestion.models import Point, Series, Source
 from ingestion.samples import Sample
 from ingestion.writer import write_samples
-from tsmon.testing import make_samples
+from tsmon.testing import forget_write_caches, make_samples
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,10 +17,7 @@ START = dt.datetime(2026, 11, 20, 23, 58, tzinfo=dt.UTC)
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    from ingestion import writer
-
-    writer._resolver.clear()
-    partitions.forget_known()
+    forget_write_caches()
     yield
 
 

@@ -11,18 +11,16 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from ingestion import partitions, writer
 from ingestion.choices import ApiScope
 from ingestion.models import ApiKey
+from tsmon.testing import forget_write_caches
 
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
     """Each transactional test starts from an empty database, so the
     per-process series and partition caches must start empty too."""
-    writer._resolver.clear()
-    writer._spans.clear()
-    partitions.forget_known()
+    forget_write_caches()
     yield
 
 

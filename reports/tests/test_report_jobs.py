@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from django.core import mail
 
-from ingestion import partitions, writer
+from ingestion import writer
 from reports import jobs
 from reports.choices import ReportStatus
 from reports.models import STALE_AFTER, Report, ReportSchedule
 from tsmon.celery import app as tsmon_app
-from tsmon.testing import make_samples
+from tsmon.testing import forget_write_caches, make_samples
 from tsmon.testing_celery import REDIS_URL, celery_worker, require_redis
 
 NOW = dt.datetime(2026, 11, 25, 7, 30, tzinfo=dt.UTC)  # a Wednesday, after the schedules' 06:00
@@ -27,8 +27,7 @@ NOW = dt.datetime(2026, 11, 25, 7, 30, tzinfo=dt.UTC)  # a Wednesday, after the 
 
 @pytest.fixture
 def a_day_of_cpu(db):
-    writer._resolver.clear()
-    partitions.forget_known()
+    forget_write_caches()
     start = NOW - dt.timedelta(days=1)
     values = 50 + np.random.default_rng(5).normal(0, 2, 24 * 60)
     writer.write_samples(make_samples("cpu_usage_percent", {"host": "web-1"}, start, values.size, 60, values))

@@ -5,14 +5,13 @@ from __future__ import annotations
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
-from ingestion import partitions, writer
 from ingestion.models import ApiKey
+from tsmon.testing import forget_write_caches
 
 
 def forget_caches() -> None:
     """The writer caches series ids and partitions; a rolled-back test must not reuse them."""
-    writer._resolver.clear()
-    partitions.forget_known()
+    forget_write_caches()
 
 
 def reader() -> APIClient:

@@ -27,11 +27,11 @@ from analytics.models import (
     NotificationChannel,
     Silence,
 )
-from ingestion import partitions, writer
+from ingestion import writer
 from ingestion.models import ApiKey, ScrapeTarget, Series, Source
 from reports import jobs as report_jobs
 from reports.models import ReportSchedule
-from tsmon.testing import make_samples
+from tsmon.testing import forget_write_caches, make_samples
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +40,7 @@ MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 @pytest.fixture
 def one_of_each(db, admin_user):
-    writer._resolver.clear()
-    partitions.forget_known()
+    forget_write_caches()
     now = timezone.now().replace(second=0, microsecond=0)
     source = Source.objects.create(name="web-1")
     writer.write_samples(

@@ -67,12 +67,11 @@ from analytics.models import (
     NotificationChannel,
     Silence,
 )
-from ingestion import partitions, writer
 from ingestion.choices import ApiScope
 from ingestion.models import ApiKey, Series
 from ingestion.writer import write_samples
 from reports import jobs as report_jobs
-from tsmon.testing import make_samples
+from tsmon.testing import forget_write_caches, make_samples
 
 EXAMPLES = int(os.environ.get("TSMON_SCHEMATHESIS_EXAMPLES", "25"))
 
@@ -257,8 +256,7 @@ def protobuf_body(context, value) -> bytes:
 def demo(db) -> dict[str, list[int]]:
     """The demo data; its ids by the path segment that names their kind."""
     # The writer caches series ids and partitions; rolled-back tests must not reuse them.
-    writer._resolver.clear()
-    partitions.forget_known()
+    forget_write_caches()
     now = timezone.now().replace(second=0, microsecond=0)
     return build_demo_data(now)
 
