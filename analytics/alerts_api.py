@@ -69,6 +69,13 @@ def _choice(request, name: str, choices) -> list[str]:
     return values
 
 
+def choices_parameter(name: str, choices) -> OpenApiParameter:
+    """The schema of a `_choice` filter: repeatable, each value one of `choices`."""
+    return OpenApiParameter(
+        name, str, many=True, enum=choices, description="repeatable, or separated by commas"
+    )
+
+
 def _ids(request, name: str) -> list[int]:
     return [whole_number(v, name, 1, MAX_ID) for v in _values(request, name)]
 
@@ -131,21 +138,9 @@ class SilenceViewSet(ScopedByMethod, viewsets.ModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter(
-                "state",
-                str,
-                many=True,
-                enum=AlertState.values,
-                description="repeatable, or separated by commas",
-            ),
+            choices_parameter("state", AlertState.values),
             ids_parameter("rule", "rule id (repeatable); or ids separated by commas"),
-            OpenApiParameter(
-                "severity",
-                str,
-                many=True,
-                enum=Severity.values,
-                description="repeatable, or separated by commas",
-            ),
+            choices_parameter("severity", Severity.values),
             ids_parameter("series", "series id (repeatable); or ids separated by commas"),
             OpenApiParameter("acknowledged", bool),
         ],
@@ -194,13 +189,7 @@ class AlertViewSet(ScopedByMethod, mixins.ListModelMixin, mixins.RetrieveModelMi
         parameters=[
             ids_parameter("channel", "channel id (repeatable); or ids separated by commas"),
             ids_parameter("notification", "notification id (repeatable); or ids separated by commas"),
-            OpenApiParameter(
-                "outcome",
-                str,
-                many=True,
-                enum=DeliveryOutcome.values,
-                description="repeatable, or separated by commas",
-            ),
+            choices_parameter("outcome", DeliveryOutcome.values),
         ],
         responses={200: DeliverySerializer(many=True), **ERRORS},
     )
