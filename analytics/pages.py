@@ -75,7 +75,7 @@ def anomaly_list(request):
 
 
 def filtered_alerts(state: str):
-    queryset = Alert.objects.select_related("rule", "series")
+    queryset = Alert.objects.select_related("rule", "series", "silenced_by")
     if state == "open":
         queryset = queryset.filter(state__in=OPEN_STATES)
     elif state in AlertState.values:

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from analytics import pages as analytics_pages
+from analytics import silence_pages
 from ingestion import pages as ingestion_pages
 from tsmon import pages
 
@@ -15,4 +16,8 @@ urlpatterns = [
     path("anomalies/", analytics_pages.anomaly_list, name="anomaly-list"),
     path("alerts/", analytics_pages.alert_list, name="alert-list"),
     path("alerts/<int:pk>/acknowledge", analytics_pages.acknowledge_alert, name="alert-acknowledge"),
+    path("alerts/<int:pk>/silence", silence_pages.silence_alert, name="alert-silence"),
+    path("alerts/silences/", silence_pages.silence_list, name="silence-list"),
+    path("alerts/silences/<int:pk>/expire", silence_pages.expire_silence, name="silence-expire"),
+    path("series/<int:pk>/silence/", silence_pages.silence_series, name="series-silence"),
 ]
