@@ -13,6 +13,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics import false_positives
 from analytics.choices import AnomalyKind
 from analytics.forecasting import NotEnoughData, forecast_series
 from analytics.jobs import forecast_points
@@ -124,7 +125,13 @@ class AnomalyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=SERIES_FILTERS, responses={200: AnomalyEventSerializer(many=True), **ERRORS}
+        parameters=[
+            *SERIES_FILTERS,
+            OpenApiParameter(
+                "false_positive", bool, description="only events marked false positives (true) or not (false)"
+            ),
+        ],
+        responses={200: AnomalyEventSerializer(many=True), **ERRORS},
     )
 )
 @with_error_responses(AnomalyEventSerializer)
@@ -136,11 +143,17 @@ class AnomalyEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     pagination_class = ByStart
 
     def get_queryset(self):
-        queryset = AnomalyEvent.objects.select_related("series", "detector")
+        queryset = false_positives.with_verdicts(AnomalyEvent.objects.select_related("series", "detector"))
         if self.action != "list":
             return queryset
         start, end = time_range(self.request)
-        return filter_by_series_and_score(self.request, queryset.filter(end__gte=start, start__lt=end))
+        queryset = filter_by_series_and_score(self.request, queryset.filter(end__gte=start, start__lt=end))
+        verdict = self.request.query_params.get("false_positive")
+        if verdict is None:
+            return queryset
+        if verdict not in ("true", "false"):
+            raise bad_parameter("false_positive", "must be true or false")
+        return false_positives.filter_verdict(queryset, "only" if verdict == "true" else "hide")
 
 
 @with_error_responses(JobRunSerializer)

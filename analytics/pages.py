@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
+from analytics import false_positives
 from analytics.choices import AnomalyKind
 from analytics.models import Alert, AnomalyEvent, Detector, DetectorState
 from analytics.models.alerts import OPEN_STATES, AlertState
@@ -43,6 +44,8 @@ def filtered_events(request, start, end):
         queryset = queryset.filter(detector__name=detector)
     if params.get("kind") in AnomalyKind.values:
         queryset = queryset.filter(kind=params["kind"])
+    queryset = false_positives.filter_verdict(queryset, params.get("false_positives", ""))
+    queryset = false_positives.with_verdicts(queryset)
     return queryset.select_related("series", "detector").order_by("-start", "-id")
 
 
@@ -70,6 +73,7 @@ def anomaly_list(request):
         "learning": DetectorState.objects.filter(learning=True, detector__enabled=True).count(),
         "params": request.GET,
         "page_query": query.urlencode(),
+        "may_judge": person_has_scope(request.user, ApiScope.ADMIN),
     }
     return render(request, "analytics/anomaly_list.html", context)
 

@@ -98,17 +98,28 @@ class AnomalySerializer(serializers.ModelSerializer):
         }  # fmt: skip
 
 
+class FalsePositiveMarkSerializer(serializers.Serializer):
+    """A person's judgement that an event is not an anomaly."""
+
+    id = serializers.IntegerField()
+    reason = serializers.CharField()
+    marked_by = serializers.CharField()
+    marked_at = serializers.DateTimeField()
+
+
 class AnomalyEventSerializer(serializers.ModelSerializer):
     series_key = serializers.CharField(source="series.key", read_only=True)
     detector = serializers.SlugRelatedField(slug_field="name", read_only=True)
     direction = serializers.SerializerMethodField()
     duration_seconds = serializers.SerializerMethodField()
+    # Annotated by analytics.false_positives.with_verdicts: the mark over the event, or null.
+    false_positive = FalsePositiveMarkSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = AnomalyEvent
         fields = [
             "id", "series", "series_key", "kind", "start", "end", "duration_seconds",
-            "peak_score", "peak_ts", "n_points", "direction", "detector",
+            "peak_score", "peak_ts", "n_points", "direction", "detector", "false_positive",
         ]  # fmt: skip
 
     def get_direction(self, event) -> str:

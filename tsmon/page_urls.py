@@ -3,7 +3,7 @@
 from django.urls import path
 
 from analytics import pages as analytics_pages
-from analytics import silence_pages
+from analytics import silence_pages, verdict_pages
 from ingestion import pages as ingestion_pages
 from tsmon import pages
 
@@ -14,6 +14,12 @@ urlpatterns = [
     path("series/<int:pk>/", ingestion_pages.series_detail, name="series-detail"),
     path("series/<int:pk>/live.json", ingestion_pages.series_live, name="series-live"),
     path("anomalies/", analytics_pages.anomaly_list, name="anomaly-list"),
+    path("anomalies/<int:pk>/false-positive", verdict_pages.mark_false_positive, name="false-positive-mark"),
+    path(
+        "anomalies/false-positives/<int:pk>/remove",
+        verdict_pages.unmark_false_positive,
+        name="false-positive-remove",
+    ),
     path("alerts/", analytics_pages.alert_list, name="alert-list"),
     path("alerts/<int:pk>/acknowledge", analytics_pages.acknowledge_alert, name="alert-acknowledge"),
     path("alerts/<int:pk>/silence", silence_pages.silence_alert, name="alert-silence"),

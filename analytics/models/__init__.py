@@ -2,6 +2,7 @@
 
 from analytics.models.alerts import Alert, AlertRule, Delivery, Notification, NotificationChannel, Silence
 from analytics.models.detection import Anomaly, AnomalyEvent, Detector, DetectorState, Forecast, JobRun
+from analytics.models.feedback import FalsePositive
 
 __all__ = [
     "Alert",
@@ -14,6 +15,7 @@ __all__ = [
     "AnomalyEvent",
     "Detector",
     "DetectorState",
+    "FalsePositive",
     "Forecast",
     "JobRun",
 ]

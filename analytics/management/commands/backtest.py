@@ -8,9 +8,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from analytics import false_positives
 from analytics.choices import DetectorKind
 from analytics.models import Detector
-from analytics.stored_backtest import backtest_series
+from analytics.stored_backtest import backtest_series, write_false_positives
 from ingestion.models import Series
 from ingestion.queries import select_series
 from ingestion.selectors import SelectorError, parse_selector
@@ -45,16 +46,26 @@ class Command(BaseCommand):
         except TimeRangeError as exc:
             raise CommandError(f"--{exc}") from None
         params = self._params(options["detector"])
+        ids = list(series.values_list("pk", flat=True))
+        marked = false_positives.windows(ids)
         results = backtest_series(
-            series.order_by("metric", "key"), params, start, end, options["out"], options["chunk"]
+            series.order_by("metric", "key"), params, start, end, options["out"], options["chunk"], marked
         )
-        n_series = n_points = n_events = 0
+        n_series = n_points = n_events = n_on_marks = 0
         for result in results:
             n_series, n_points, n_events = n_series + 1, n_points + result.points, n_events + result.events
+            n_on_marks += result.on_false_positives
             self.stdout.write(
-                f"{result.series.key}: {result.points} points, {result.events} events, "
+                f"{result.series.key}: {result.points} points, {result.events} events "
+                f"({result.on_false_positives} on marked false positives), "
                 f"max score {result.max_score:.2f} -> {result.path}"
             )
+        n_marks = write_false_positives(ids, options["out"])
+        # Before the summary, which stays the last line (scripts read its event count).
+        self.stdout.write(
+            f"false positives: {n_marks} marked stretches -> {options['out'] / 'false_positives.csv'};"
+            f" {n_on_marks} of the events start on one"
+        )
         self.stdout.write(f"backtest: {n_series} series, {n_points} points, {n_events} events")
 
     def _params(self, name: str | None) -> dict:
