@@ -3,7 +3,7 @@
 from django.urls import path
 
 from analytics import pages as analytics_pages
-from analytics import silence_pages, verdict_pages
+from analytics import rule_pages, silence_pages, verdict_pages
 from ingestion import pages as ingestion_pages
 from tsmon import pages
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("alerts/", analytics_pages.alert_list, name="alert-list"),
     path("alerts/<int:pk>/acknowledge", analytics_pages.acknowledge_alert, name="alert-acknowledge"),
     path("alerts/<int:pk>/silence", silence_pages.silence_alert, name="alert-silence"),
+    path("alerts/rules/", rule_pages.rule_list, name="rule-list"),
+    path("alerts/rules/new", rule_pages.rule_new, name="rule-new"),
+    path("alerts/rules/<int:pk>/", rule_pages.rule_edit, name="rule-edit"),
     path("alerts/silences/", silence_pages.silence_list, name="silence-list"),
     path("alerts/silences/<int:pk>/expire", silence_pages.expire_silence, name="silence-expire"),
     path("series/<int:pk>/silence/", silence_pages.silence_series, name="series-silence"),
