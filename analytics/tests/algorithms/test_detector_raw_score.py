@@ -5,8 +5,9 @@ import numpy as np
 from analytics.algorithms.detector import StreamingDetector
 
 # These tests are about the scores' damping, from the first model on: no warm-up
-# (a day by default).
-NO_WARMUP = {"warmup_seconds": 0}
+# (a day by default), and the scorers' scores as they are (no likelihood of
+# runs of scores, no score 1 for a value beyond the range seen).
+NO_WARMUP = {"warmup_seconds": 0, "likelihood_window": None, "novelty_tolerance": None}
 
 
 def test_raw_scores_keep_what_refractory_damping_hides():

@@ -127,12 +127,11 @@ def test_the_seasonal_gate_only_ever_lowers_a_score():
 
     ts, values, _ = nightly_job_arrays()
     scorers = [ResidualScorer(), SeasonalContextScorer(daily=True)]
-    gated = StreamingDetector(scorers=scorers, min_train=288 * 4).update(ts, values).raw_score
-    plain = (
-        StreamingDetector(scorers=scorers, min_train=288 * 4, seasonal_gate=False)
-        .update(ts, values)
-        .raw_score
-    )
+    # The gate alone: the likelihood judges each detector's scores by their
+    # own history, which the gate changes (lower scores, a lower usual level).
+    options = {"scorers": scorers, "min_train": 288 * 4, "likelihood_window": None}
+    gated = StreamingDetector(**options).update(ts, values).raw_score
+    plain = StreamingDetector(**options, seasonal_gate=False).update(ts, values).raw_score
     assert np.all(gated <= plain + 1e-12)
 
 
@@ -262,3 +261,29 @@ def test_a_steady_fill_raises_no_event_and_its_scores_do_not_depend_on_chunks(ch
     scorers = StreamingDetector()._prototypes()
     scorers[1] = KMeansWindowScorer(n_clusters=4, window=6, smooth=12, diff=False)
     assert StreamingDetector(scorers=scorers).update(ts, values).alarm.any()
+
+
+def test_a_fall_below_everything_the_series_has_shown_scores_one():
+    ts, values, _ = arrays()
+    values = values.copy()
+    low = np.nanmin(values[:2000])
+    values[2000:2010] = low - 0.5 * (np.nanmax(values[:2000]) - low)  # an outage below the range
+    result = small_detector(warmup_seconds=0).update(ts, values)
+    assert result.raw_score[2000] == 1.0 and result.alarm[2000]
+    off = small_detector(warmup_seconds=0, novelty_tolerance=None).update(ts, values)
+    assert off.raw_score[2000] < 1.0
+
+
+def test_a_detector_pickled_before_the_likelihood_and_the_new_range_takes_them_up():
+    ts, values, _ = arrays()
+    whole = small_detector().update(ts, values)
+    detector = small_detector()
+    detector.update(ts[:1000], values[:1000])
+    for name in ("likelihood_window", "likelihood_history", "novelty_tolerance", "likelihood_", "range_"):
+        delattr(detector, name)
+    restored = pickle.loads(pickle.dumps(detector))
+    rest = restored.update(ts[1000:], values[1000:])
+    # The range from the values it held, the likelihood from its next scores on.
+    assert restored.range_.lo_ == np.nanmin(values) and restored.range_.hi_ == np.nanmax(values)
+    assert restored.likelihood_.mean_ is not None
+    assert np.isfinite(rest.score).sum() == np.isfinite(whole.score[1000:]).sum()
