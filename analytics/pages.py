@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from analytics import false_positives
+from analytics import false_positives, silencing
 from analytics.choices import AnomalyKind
 from analytics.models import Alert, AnomalyEvent, Detector, DetectorState
 from analytics.models.alerts import OPEN_STATES, AlertState
@@ -98,6 +98,7 @@ def alert_list(request):
         "states": ALERT_FILTERS,
         "page_query": urlencode({"state": state}),
         "can_acknowledge": person_has_scope(request.user, ApiScope.ADMIN),
+        "durations": silencing.DURATION_CHOICES,  # of the silence form in each open alert's row
     }
     return render(request, "analytics/alert_list.html", context)
 

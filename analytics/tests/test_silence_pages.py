@@ -45,6 +45,8 @@ def test_silencing_an_alert_mutes_it_and_only_it_for_the_duration_with_the_reaso
         a.labels = a.rule.alert_labels(a.series)
         a.save()
     before = timezone.now()
+    form = admin_client.get(reverse("alert-list")).content.decode()
+    assert f'action="{reverse("alert-silence", args=[alert.pk])}"' in form and "<option>1d</option>" in form
 
     response = admin_client.post(
         reverse("alert-silence", args=[alert.pk]),

@@ -1,0 +1,177 @@
+"""The on-call workflow in a real browser (headless Chromium, as
+test_pages_browser.py): silencing an alert and a series, marking an anomaly
+event a false positive, and writing an alert rule with its 14-day preview.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from analytics.detection import detect_series
+from analytics.models import Alert, AlertRule, AnomalyEvent, Detector, FalsePositive, Silence
+from analytics.models.alerts import AlertState, RuleKind
+from ingestion.jobs import load_demo_data
+from ingestion.models import Series
+from tsmon.tests import test_pages_browser as pages_browser
+
+PASSWORD, WATCHED, expect, shoot = (
+    pages_browser.PASSWORD,
+    pages_browser.WATCHED,
+    pages_browser.expect,
+    pages_browser.shoot,
+)
+# The browser and the static files, as the other browser test has them.
+browser_page, page_assets = pages_browser.browser_page, pages_browser.page_assets
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300), pytest.mark.browser]
+
+
+@pytest.fixture(autouse=True)
+def async_unsafe(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # between browser steps are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def on_call_person() -> None:
+    """Someone with the admin scope (ingestion.scopes), who may silence, judge and write rules."""
+    olga = get_user_model().objects.create_user("olga", password=PASSWORD)
+    olga.user_permissions.add(Permission.objects.get(codename="add_apikey"))
+
+
+def log_in(page, url: str, then: str) -> None:
+    page.goto(f"{url}{then}")
+    page.fill("input[name=username]", "olga")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}{then}")
+
+
+def demo_with_spike(now: dt.datetime):
+    """The demo data and its web-1 CPU spike, found by a detector on that series."""
+    summary = load_demo_data(now, seed=42)
+    Detector.objects.update(enabled=False)
+    detector = Detector.objects.create(name="oncall-demo", selector="cpu_usage_percent")
+    cpu = Series.objects.get(key=WATCHED["spike"])
+    detect_series(detector, cpu, now)
+    return cpu, next(a for a in summary.anomalies if a.kind == "spike")
+
+
+def test_silencing_an_alert_and_a_series_from_the_pages(live_server, browser_page):
+    page, folder = browser_page
+    on_call_person()
+    load_demo_data(timezone.now(), seed=42)
+    cpu = Series.objects.get(key=WATCHED["spike"])
+    rule = AlertRule.objects.create(
+        name="HighCPU", kind=RuleKind.THRESHOLD, selector="cpu_usage_percent", threshold=90
+    )
+    alert = Alert.objects.create(
+        rule=rule, series=cpu, state=AlertState.FIRING, labels=rule.alert_labels(cpu),
+        started_at=timezone.now(), fired_at=timezone.now(), value=97.2,
+    )  # fmt: skip
+    log_in(page, live_server.url, "/alerts/")
+
+    row = page.locator(f"tr[data-alert='{alert.pk}']")
+    row.locator("summary", has_text="Silence…").click()
+    row.locator("select[name=duration]").select_option("1h")
+    row.locator("input[name=reason]").fill("deploying web-1")
+    row.locator("button", has_text="Silence").click()
+    expect(page.locator(".messages li.success")).to_contain_text("Silenced HighCPU")
+    expect(page.locator(f"tr[data-alert='{alert.pk}'] [data-testid=silenced]")).to_contain_text(
+        "deploying web-1"
+    )
+    alert.refresh_from_db()
+    assert alert.silenced_by.comment == "deploying web-1"
+    shoot(page, folder, "alert-silenced.png")
+
+    # The whole series, from its own silence page.
+    page.goto(f"{live_server.url}/series/{cpu.pk}/silence/")
+    form = page.locator("[data-testid=silence-series-form]")
+    form.locator("select[name=duration]").select_option("1d")
+    form.locator("input[name=reason]").fill("web-1 is being rebuilt")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("[data-testid=series-silences]")).to_contain_text("web-1 is being rebuilt")
+    assert Silence.objects.count() == 2
+
+    # Every silence, and "expire now".
+    page.goto(f"{live_server.url}/alerts/silences/")
+    first = Silence.objects.get(comment="deploying web-1")
+    page.locator(f"tr[data-silence='{first.pk}'] button", has_text="Expire now").click()
+    expect(page.locator(".messages li.success")).to_contain_text("Expired")
+    expect(page.locator("[data-testid=ended-silences]")).to_contain_text("deploying web-1")
+    assert page.locator("[data-testid=silence-table] tbody tr").count() == 1
+
+
+def test_marking_the_spike_a_false_positive_lists_it_as_one(live_server, browser_page):
+    page, folder = browser_page
+    on_call_person()
+    now = timezone.now()
+    cpu, spike = demo_with_spike(now)
+    event = AnomalyEvent.objects.filter(
+        series=cpu, start__lte=spike.end, end__gte=spike.start - dt.timedelta(minutes=30)
+    ).first()
+    assert event is not None, "the detector missed the demo spike"
+    log_in(page, live_server.url, "/anomalies/?range=14d")
+
+    row = page.locator(f"tr[data-event='{event.pk}']")
+    row.locator("summary", has_text="False positive…").click()
+    row.locator("input[name=reason]").fill("a load test")
+    row.locator("button", has_text="Mark as false positive").click()
+    expect(page.locator(".messages li.success")).to_contain_text("as a false positive")
+    marked = page.locator(f"tr[data-event='{event.pk}'] [data-testid=false-positive]")
+    expect(marked).to_have_text("false positive")
+    assert FalsePositive.objects.get().reason == "a load test"
+    shoot(page, folder, "anomalies-false-positive.png")
+
+    page.select_option("select[name=false_positives]", "hide")
+    page.click("form.filters button[type=submit]")
+    expect(page.locator(f"tr[data-event='{event.pk}']")).to_have_count(0)
+    page.select_option("select[name=false_positives]", "only")
+    page.click("form.filters button[type=submit]")
+    expect(page.locator("[data-testid=anomaly-table] tbody tr")).to_have_count(1)
+
+
+def test_writing_a_rule_with_its_14_day_preview(live_server, browser_page):
+    page, folder = browser_page
+    on_call_person()
+    summary = load_demo_data(timezone.now(), seed=42)
+    spike = next(a for a in summary.anomalies if a.kind == "spike")
+    log_in(page, live_server.url, "/alerts/")
+
+    page.click("text=Alert rules")
+    page.click("text=New rule")
+    page.fill("input[name=name]", "web-1 CPU pinned")
+    page.select_option("select[name=kind]", "threshold")
+    page.fill("input[name=selector]", WATCHED["spike"])
+    page.select_option("select[name=operator]", ">")
+    page.fill("input[name=threshold]", "90")
+    page.fill("input[name=for_seconds]", "2m")
+    page.click("button[value=preview]")
+
+    preview = page.locator("[data-testid=rule-preview]")
+    expect(preview.locator("[data-testid=preview-summary]")).to_contain_text("would have fired 1 time")
+    assert preview.locator(".preview-strip rect.firing").count() == 1
+    fired = preview.locator("[data-testid=preview-table] tbody tr").first.inner_text()
+    assert f"{spike.start:%b %d}" in fired
+    assert not AlertRule.objects.exists()
+    shoot(page, folder, "rule-preview.png")
+
+    page.click("button[value=save]")
+    expect(page.locator(".messages li.success")).to_contain_text("Saved the rule web-1 CPU pinned")
+    rule = AlertRule.objects.get()
+    assert (rule.threshold, rule.for_seconds) == (90, 120)
+
+    # Editing: a limit the spike never reached fires never.
+    page.fill("input[name=threshold]", "99")
+    page.click("button[value=preview]")
+    expect(page.locator("[data-testid=preview-summary]")).to_contain_text("would have fired 0 times")
+    page.fill("input[name=selector]", "cpu{host=")
+    page.click("button[value=save]")
+    expect(page.locator("[data-testid=error-selector]")).to_be_visible()
+    rule.refresh_from_db()
+    assert rule.threshold == 90 and rule.selector == WATCHED["spike"]
