@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from analytics import false_positives, silencing
+from analytics import false_positives, incidents, silencing
 from analytics.choices import AnomalyKind
 from analytics.models import Alert, AnomalyEvent, Detector, DetectorState
 from analytics.models.alerts import OPEN_STATES, AlertState
@@ -23,6 +23,7 @@ from tsmon.time_picker import RANGES, pick_range, range_around
 
 PAGE_SIZE = 50
 SCORES = ("0.5", "0.7", "0.9")
+DEFAULT_SCORE = f"{incidents.DEFAULT_MIN_SCORE:g}"
 ALERT_FILTERS = ("open", "all", *AlertState.values)
 
 
@@ -38,8 +39,12 @@ def filtered_events(request, start, end):
         except SelectorError as exc:
             messages.error(request, f"Selector: {exc}")
             queryset = queryset.none()
-    if params.get("min_score") in SCORES:
-        queryset = queryset.filter(peak_score__gte=float(params["min_score"]))
+    # Absent (a first visit): incidents only; empty (the form's "any"): every score.
+    min_score = params.get("min_score", DEFAULT_SCORE)
+    if min_score in SCORES:
+        queryset = queryset.filter(peak_score__gte=float(min_score))
+    if params.get("own") != "1":
+        queryset = incidents.without_own_series(queryset)
     if detector := params.get("detector"):
         queryset = queryset.filter(detector__name=detector)
     if params.get("kind") in AnomalyKind.values:
@@ -67,6 +72,8 @@ def anomaly_list(request):
         "picked": picked,
         "ranges": list(RANGES),
         "scores": SCORES,
+        "min_score": request.GET.get("min_score", DEFAULT_SCORE),
+        "default_view": "min_score" not in request.GET and "own" not in request.GET,
         "kinds": AnomalyKind.choices,
         "detectors": Detector.objects.order_by("name").values_list("name", flat=True),
         # Series in their detector's warm-up (first day): scored, but no events yet.

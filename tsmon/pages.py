@@ -9,10 +9,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics import page_queries
+from analytics import incidents, page_queries
+from analytics.models import AnomalyEvent
 from tsmon.live import json_login_required, live_context, live_response
 
 RECENT = dt.timedelta(hours=24)
+RECENT_EVENTS = 15
 FRAGMENTS = {
     "counts": "pages/_overview_counts.html",
     "alerts": "pages/_overview_alerts.html",
@@ -27,7 +29,8 @@ def overview_context(now: dt.datetime) -> dict:
         "counts": page_queries.overview_counts(since),
         "hosts": page_queries.hosts(since),
         "alerts": page_queries.open_alerts(),
-        "events": page_queries.recent_events(),
+        # Incidents, as the anomalies page shows by default: not tsmon's own noise.
+        "events": incidents.recent(AnomalyEvent.objects.all(), RECENT_EVENTS),
         "now": now,
     }
 

@@ -66,9 +66,11 @@ def test_events_are_listed_newest_first_and_filtered(user_client):
     make_event(web2, 2, score=0.55)
     make_event(web1, 24 * 20)  # older than the default 14 days
 
-    everything = user_client.get(reverse("anomaly-list"))
+    everything = user_client.get(reverse("anomaly-list"), {"min_score": ""})
     strong = user_client.get(reverse("anomaly-list"), {"min_score": "0.7"})
-    selected = user_client.get(reverse("anomaly-list"), {"match": 'cpu_usage_percent{host="web-2"}'})
+    selected = user_client.get(
+        reverse("anomaly-list"), {"min_score": "", "match": 'cpu_usage_percent{host="web-2"}'}
+    )
 
     assert [e.series.key for e in everything.context["events"]] == [web2.key, web1.key]
     assert [e.series.key for e in strong.context["events"]] == [web1.key]
