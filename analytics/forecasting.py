@@ -46,6 +46,7 @@ class SeriesForecast:
     skill: dict  # the model's and seasonal naive's error on held-out recent history
     threshold: float | None
     crossing: ThresholdCrossing | None
+    method: str = ""  # the chosen model(s) in words, for reports: "seasonal naive (the last day repeated)"
 
 
 def forecast_series(
@@ -72,7 +73,8 @@ def forecast_series(
         )
     h = max(1, int(horizon / step))
     bounds = series_bounds(series)
-    frame = make_forecaster(h, bounds).fit(y).predict(h, level=list(levels))
+    forecaster = make_forecaster(h, bounds).fit(y)
+    frame = forecaster.predict(h, level=list(levels))
     threshold = threshold if threshold is not None else series.capacity
     crossing = time_to_threshold(frame, threshold) if threshold is not None else None
     return SeriesForecast(
@@ -85,7 +87,25 @@ def forecast_series(
         skill=backtest_skill(y, min(h, len(y) // 4), season_length=_season_length(step), bounds=bounds),
         threshold=threshold,
         crossing=crossing,
+        method=describe_method(forecaster),
     )
+
+
+def describe_method(forecaster: RegressionForecaster) -> str:
+    """The candidates a fitted forecaster averages, in words: a report must say
+    "seasonal naive" when that is what forecasts, not the class that chose it."""
+    words = []
+    for candidate, _ in forecaster.models_:
+        if candidate.form == "seasonal_naive":
+            words.append("seasonal naive (the last day repeated)")
+        elif candidate.form == "line":
+            words.append(
+                f"a straight line through the last "
+                f"{candidate.window / candidate.periods[0]:g} days and the daily cycle"
+            )
+        else:
+            words.append("a regression on recent values" + (" (log scale)" if candidate.log else ""))
+    return " averaged with ".join(words)
 
 
 def series_bounds(series) -> tuple[float | None, float | None]:
