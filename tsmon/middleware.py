@@ -1,4 +1,5 @@
-"""Request timing, the Content-Security-Policy, and statement timeouts per request."""
+"""Request timing, the Content-Security-Policy, statement timeouts per request, and the
+person's time zone on the pages."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import logging
 import time
 
 from django.db import connection
+from django.utils import timezone
 
-from tsmon import statement_timeouts
+from tsmon import statement_timeouts, time_zones
 
 logger = logging.getLogger("tsmon.requests")
 
@@ -92,3 +94,37 @@ class StatementTimeoutMiddleware:
         kind = getattr(request, "statement_timeout_kind", statement_timeouts.PAGES)
         logger.warning("%s %s: %s", request.method, request.path, statement_timeouts.timeout_message(kind))
         return statement_timeouts.timeout_response(kind)
+
+
+# Pages drawn in the person's time zone. The series pages (ingestion.pages)
+# still name and chart the site's zone, so they keep it whole rather than
+# show two zones on one page; the API answers in UTC offsets whoever asks.
+PERSON_ZONE_VIEWS = (
+    "tsmon.pages",
+    "tsmon.preference_pages",
+    "analytics.pages",
+    "analytics.rule_pages",
+    "analytics.silence_pages",
+    "analytics.verdict_pages",
+    "reports.pages",
+)
+
+
+class PersonTimeZoneMiddleware:
+    """Activate the person's time zone (tsmon.time_zones) for the pages that
+    follow it, so their `date` filters, messages and pickers use it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "__module__", "") in PERSON_ZONE_VIEWS:
+            request.person_zone = time_zones.person_zone(request)
+            timezone.activate(request.person_zone.tzinfo)
+        return None

@@ -5,11 +5,12 @@ from django.urls import path
 from analytics import pages as analytics_pages
 from analytics import rule_pages, silence_pages, verdict_pages
 from ingestion import pages as ingestion_pages
-from tsmon import pages
+from tsmon import pages, preference_pages
 
 urlpatterns = [
     path("", pages.overview, name="overview"),
     path("live/overview.json", pages.overview_live, name="overview-live"),
+    path("preferences/", preference_pages.preferences, name="preferences"),
     path("series/", ingestion_pages.series_list, name="series-list"),
     path("series/<int:pk>/", ingestion_pages.series_detail, name="series-detail"),
     path("series/<int:pk>/live.json", ingestion_pages.series_live, name="series-live"),

@@ -176,6 +176,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tsmon.middleware.StatementTimeoutMiddleware",
+    "tsmon.middleware.PersonTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "tsmon.urls"

@@ -1,16 +1,17 @@
 """The time range of a page: a preset span (`range=6h`) ending now or at `end`.
 
 A page without `end` follows the present (and refreshes itself); with `end`
-it shows a fixed window of the past, as Grafana's time picker does.
+it shows a fixed window of the past, as Grafana's time picker does. Times
+without an offset are in the zone the page is drawn in: the person's on
+the pages that follow it (tsmon.time_zones), else the site's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
+from django.utils import timezone
 
 RANGES = {
     "1h": dt.timedelta(hours=1),
@@ -29,7 +30,7 @@ class PickedRange:
     start: dt.datetime
     end: dt.datetime
     following: bool  # no `end` given: the window ends now and moves on
-    end_text: str  # the `end` as the form's field shows it: `YYYY-MM-DD HH:MM` in the site's zone
+    end_text: str  # the `end` as the form's field shows it: `YYYY-MM-DD HH:MM` in the page's zone
     error: str = ""
 
 
@@ -49,21 +50,21 @@ def pick_range(params, now: dt.datetime, default: str = "24h") -> PickedRange:
 
 
 def parse_local(text: str) -> dt.datetime:
-    """An ISO date-time; without an offset it is in the site's time zone (TSMON_TIME_ZONE)."""
+    """An ISO date-time; without an offset it is in the page's time zone (the active one)."""
     when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if when.tzinfo is None:
-        when = when.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+        when = when.replace(tzinfo=timezone.get_current_timezone())
     return when.astimezone(dt.UTC)
 
 
 def local_input(when: dt.datetime) -> str:
-    """`when` in the site's time zone, as the "Ending at" field shows it.
+    """`when` in the page's time zone, as the "Ending at" field shows it.
 
     A text field, not `datetime-local`: browsers show that in their own
     locale (a US one as 12-hour with AM/PM) and name no zone, while this
-    page's times are in TSMON_TIME_ZONE, named beside the field.
+    page's times are in the zone named beside the field.
     """
-    return when.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m-%d %H:%M")
+    return timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
 
 
 def range_around(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, str]:
@@ -74,4 +75,5 @@ def range_around(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict
     window_end = start + span * 2 / 3
     if window_end >= now:
         return {"range": key}
-    return {"range": key, "end": local_input(window_end)}
+    # With its offset: the page linked to may be drawn in another zone than this one.
+    return {"range": key, "end": timezone.localtime(window_end).isoformat(timespec="minutes")}

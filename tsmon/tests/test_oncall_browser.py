@@ -1,11 +1,13 @@
 """The on-call workflow in a real browser (headless Chromium, as
 test_pages_browser.py): silencing an alert and a series, marking an anomaly
-event a false positive, and writing an alert rule with its 14-day preview.
+event a false positive, writing an alert rule with its 14-day preview, and
+the pages in the browser's time zone or a chosen one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,6 +20,7 @@ from analytics.models.alerts import AlertState, RuleKind
 from ingestion.jobs import load_demo_data
 from ingestion.models import Series
 from tsmon.tests import test_pages_browser as pages_browser
+from tsmon.time_zones import BROWSER_COOKIE
 
 PASSWORD, WATCHED, expect, shoot = (
     pages_browser.PASSWORD,
@@ -175,3 +178,57 @@ def test_writing_a_rule_with_its_14_day_preview(live_server, browser_page):
     expect(page.locator("[data-testid=error-selector]")).to_be_visible()
     rule.refresh_from_db()
     assert rule.threshold == 90 and rule.selector == WATCHED["spike"]
+
+
+@pytest.fixture
+def tokyo_page():
+    """A browser whose own time zone is Asia/Tokyo (UTC+9, no daylight saving)."""
+    with pages_browser.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=pages_browser.CHROMIUM, args=pages_browser.LAUNCH_ARGS
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 860}, timezone_id="Asia/Tokyo")
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        browser.close()
+
+
+def test_the_pages_follow_the_browsers_time_zone_or_the_one_chosen(live_server, tokyo_page, settings):
+    settings.TIME_ZONE = "UTC"
+    page = tokyo_page
+    on_call_person()
+    start = (timezone.now() - dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    series = Series.objects.create(metric="cpu_usage_percent", labels={"host": "web-1"}, key=WATCHED["spike"])
+    event = AnomalyEvent.objects.create(
+        detector=Detector.objects.create(name="d", selector="cpu_usage_percent"), series=series, start=start,
+        end=start + dt.timedelta(minutes=6), peak_score=0.95, peak_ts=start, n_points=6,
+    )  # fmt: skip
+    row = page.locator(f"tr[data-event='{event.pk}'] td.when").first
+
+    def shown_in(zone: str) -> str:
+        return start.astimezone(ZoneInfo(zone)).strftime("%b %d %H:%M")
+
+    log_in(page, live_server.url, "/anomalies/")
+    expect(page.locator("[data-testid=zone]")).to_have_text("Asia/Tokyo")
+    expect(row).to_have_text(shown_in("Asia/Tokyo"))
+    assert shown_in("Asia/Tokyo") != shown_in("UTC")
+
+    page.click("[data-testid=zone]")
+    page.select_option("select[name=time_zone]", "America/New_York")
+    page.click("[data-testid=zone-form] button[type=submit]")
+    expect(page.locator(".messages li.success")).to_contain_text("America/New_York")
+    page.goto(f"{live_server.url}/anomalies/")
+    expect(row).to_have_text(shown_in("America/New_York"))
+
+    page.goto(f"{live_server.url}/preferences/")
+    page.select_option("select[name=time_zone]", "")
+    page.click("[data-testid=zone-form] button[type=submit]")
+    expect(page.locator("[data-testid=zone-now]")).to_contain_text("Asia/Tokyo")
+    page.goto(f"{live_server.url}/anomalies/")
+    expect(row).to_have_text(shown_in("Asia/Tokyo"))
+
+    # A first page drawn before the browser told its zone is drawn again, once, in it.
+    page.context.clear_cookies(name=BROWSER_COOKIE)
+    page.goto(f"{live_server.url}/anomalies/")
+    expect(page.locator("[data-testid=zone]")).to_have_text("Asia/Tokyo")
+    expect(row).to_have_text(shown_in("Asia/Tokyo"))
