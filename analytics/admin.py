@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from analytics import alerts_admin  # noqa: F401  (registers the alerting models)
-from analytics.models import Anomaly, AnomalyEvent, Detector, Forecast, JobRun
+from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive, Forecast, JobRun
 
 
 @admin.register(Detector)
@@ -29,6 +29,17 @@ class AnomalyEventAdmin(admin.ModelAdmin):
     date_hierarchy = "start"
     search_fields = ["series__key"]
     raw_id_fields = ["series"]
+
+
+@admin.register(FalsePositive)
+class FalsePositiveAdmin(admin.ModelAdmin):
+    """The false-positive marks people made on the anomalies page (analytics.false_positives)."""
+
+    list_display = ["start", "end", "series", "detector_name", "reason", "marked_by", "marked_at"]
+    list_select_related = ["series"]
+    date_hierarchy = "start"
+    search_fields = ["series__key", "reason", "marked_by"]
+    raw_id_fields = ["series", "event"]
 
 
 @admin.register(Forecast)

@@ -21,6 +21,7 @@ from analytics.models import (
     AnomalyEvent,
     Delivery,
     Detector,
+    FalsePositive,
     Forecast,
     JobRun,
     Notification,
@@ -51,9 +52,10 @@ def one_of_each(db, admin_user):
     Anomaly.objects.create(
         detector=detector, series=series, ts=now, score=0.9, value=97, expected=50, lo=45, hi=55
     )
-    AnomalyEvent.objects.create(
+    event = AnomalyEvent.objects.create(
         detector=detector, series=series, start=now, end=now, peak_score=0.9, peak_ts=now
     )
+    FalsePositive.objects.create(series=series, start=now, end=now, event=event, reason="a load test")
     Forecast.objects.create(
         series=series,
         model="regression",
