@@ -64,15 +64,15 @@ def _drop_abandoned_test_databases(database: dict) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_points_after_transactional_tests(request):
-    """Django's flush between transactional tests skips unmanaged tables, so
-    the partitioned points table is emptied here."""
+    """Django's flush between transactional tests skips tables it does not
+    manage, so the points tables (landing and chunks) are emptied here."""
     yield
     marker = request.node.get_closest_marker("django_db")
     if marker and (marker.kwargs.get("transaction") or "transactional_db" in request.fixturenames):
         from django.db import connection
 
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE ingestion_point")
+            cursor.execute("TRUNCATE ingestion_landing, ingestion_chunk")
 
 
 @pytest.fixture

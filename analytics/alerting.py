@@ -87,6 +87,12 @@ def observe(rule: AlertRule, now: dt.datetime) -> dict[int, Observation]:
     return observers[rule.kind](rule, now)
 
 
+def _window(rule: AlertRule, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The rule's window (now - window, now] as the read functions' [start, end)."""
+    one_us = dt.timedelta(microseconds=1)
+    return now - dt.timedelta(seconds=rule.window_seconds) + one_us, now + one_us
+
+
 def _selected_sql(rule: AlertRule) -> tuple[str, list]:
     """The selector's series ids as a sub-query, so each rule costs one query."""
     queryset = select_series(rule.parsed_selector(), Series.objects.order_by())
@@ -100,21 +106,17 @@ def _latest_points(rule: AlertRule, now: dt.datetime) -> list[tuple]:
     or that has ended (a staleness marker since its latest point: see
     ingestion.series_ends)."""
     sub, params = _selected_sql(rule)
-    since = now - dt.timedelta(seconds=rule.window_seconds)
+    since, until = _window(rule, now)
     with connection.cursor() as cursor:
-        # One index probe on the (series_id, ts) primary key per series.
+        # A series' latest point counts unless the series ended after it.
         cursor.execute(
             f"""
             SELECT s.id, p.ts, p.value FROM ingestion_series s
-            LEFT JOIN LATERAL (
-                SELECT ts, value FROM ingestion_point
-                WHERE series_id = s.id AND ts > %s AND ts <= %s
-                  AND (s.ended_at IS NULL OR s.ended_at < ts OR s.ended_at > %s)
-                ORDER BY ts DESC LIMIT 1
-            ) p ON true
+            LEFT JOIN tsmon_latest_points(ARRAY({sub}), %s, %s) p
+              ON p.series_id = s.id AND (s.ended_at IS NULL OR s.ended_at < p.ts OR s.ended_at > %s)
             WHERE s.id IN ({sub})
             """,
-            [since, now, now, *params],
+            [*params, since, until, now, *params],
         )
         return cursor.fetchall()
 
@@ -139,7 +141,7 @@ def _anomaly_windows(rule: AlertRule, now: dt.datetime) -> list[tuple]:
     """Per selected series with points in the window: the point count, the
     anomalous point count, the latest value and the peak anomaly (JSON)."""
     sub, params = _selected_sql(rule)
-    since = now - dt.timedelta(seconds=rule.window_seconds)
+    since, until = _window(rule, now)
     detector_sql, detector_params = (
         ("AND detector_id = %s", [rule.detector_id]) if rule.detector_id else ("", [])
     )
@@ -151,12 +153,11 @@ def _anomaly_windows(rule: AlertRule, now: dt.datetime) -> list[tuple]:
             WITH a AS (
                 SELECT DISTINCT ON (series_id, ts) series_id, ts, score, value, expected, lo, hi
                 FROM analytics_anomaly
-                WHERE series_id IN ({sub}) AND ts > %s AND ts <= %s AND score >= %s {detector_sql}
+                WHERE series_id IN ({sub}) AND ts >= %s AND ts < %s AND score >= %s {detector_sql}
                 ORDER BY series_id, ts, score DESC
             ), p AS (
                 SELECT series_id, count(*) AS n_points, (array_agg(value ORDER BY ts DESC))[1] AS last_value
-                FROM ingestion_point
-                WHERE series_id IN ({sub}) AND ts > %s AND ts <= %s
+                FROM tsmon_series_points(ARRAY({sub}), %s, %s)
                 GROUP BY series_id
             )
             SELECT p.series_id, p.n_points, p.last_value, count(a.ts),
@@ -167,7 +168,7 @@ def _anomaly_windows(rule: AlertRule, now: dt.datetime) -> list[tuple]:
             FROM p LEFT JOIN a ON a.series_id = p.series_id
             GROUP BY p.series_id, p.n_points, p.last_value
             """,
-            [*params, since, now, rule.min_score, *detector_params, *params, since, now],
+            [*params, since, until, rule.min_score, *detector_params, *params, since, until],
         )
         return cursor.fetchall()
 

@@ -29,6 +29,8 @@ from ingestion.models import Series
 # One run scores at most this many points per series; the rest waits for the
 # next run, so a detector added over a long history cannot block the others.
 MAX_POINTS_PER_RUN = 200_000
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_ONE_US = dt.timedelta(microseconds=1)  # (watermark, now] as the read function's [start, end)
 _LOCK_NAMESPACE = 0x74736D6F  # "tsmo": advisory locks of (detector, series) pairs
 
 
@@ -94,11 +96,11 @@ def _new_points(series_id: int, watermark: dt.datetime | None, now: dt.datetime)
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT (extract(epoch FROM ts) * 1000000)::bigint, value FROM ingestion_point
-            WHERE series_id = %s AND ts > %s AND ts <= %s
+            SELECT (extract(epoch FROM ts) * 1000000)::bigint, value
+            FROM tsmon_series_points(ARRAY[%s]::bigint[], %s, %s)
             ORDER BY ts LIMIT %s
             """,
-            [series_id, watermark or dt.datetime(1970, 1, 1, tzinfo=dt.UTC), now, MAX_POINTS_PER_RUN],
+            [series_id, (watermark or _EPOCH) + _ONE_US, now + _ONE_US, MAX_POINTS_PER_RUN],
         )
         rows = cursor.fetchall()
     ts_us = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))

@@ -234,7 +234,7 @@ def series_stamp(series_id: int) -> str:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT (SELECT max(ts) FROM ingestion_point WHERE series_id = %s),  -- exact, unlike last_ts
+            SELECT (SELECT ts FROM tsmon_latest_points(ARRAY[%s]::bigint[], '-infinity', 'infinity')),  -- exact
                    (SELECT max(id) FROM {Anomaly._meta.db_table} WHERE series_id = %s),
                    (SELECT max("end") FROM {AnomalyEvent._meta.db_table} WHERE series_id = %s),
                    (SELECT created_at FROM {Forecast._meta.db_table} WHERE series_id = %s)

@@ -82,8 +82,8 @@ def export_points(
             f"""
             SELECT s.metric AS {HEADER[0]}, s.labels AS {HEADER[1]}, s.source AS {HEADER[2]},
                    to_char(p.ts, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS {HEADER[3]}, p.value AS {HEADER[4]}
-            FROM export_series s JOIN ingestion_point p ON p.series_id = s.id
-            WHERE p.ts >= %s AND p.ts < %s
+            FROM export_series s
+            JOIN tsmon_series_points(ARRAY(SELECT id FROM export_series), %s, %s) p ON p.series_id = s.id
             """,
             [start or _EARLIEST, end or _LATEST],
         ).decode()

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from ingestion import demo
+from ingestion.compaction import CompactionResult, compact
 from ingestion.models import Series
 from ingestion.partitions import maintain_partitions
 from ingestion.writer import write_samples
@@ -29,6 +30,7 @@ def load_demo_data(now: dt.datetime, seed: int) -> DemoSummary:
     for series in data.series:
         result = write_samples(demo.iter_samples(data, series))
         n_points += result.written
+    compact()  # the demo starts compacted, as a server that has run a while is
     with transaction.atomic():
         for series in data.series:
             if series.capacity is not None:
@@ -37,6 +39,11 @@ def load_demo_data(now: dt.datetime, seed: int) -> DemoSummary:
                 )
     end = data.start + dt.timedelta(minutes=len(data.timestamps_us) - 1)
     return DemoSummary(len(data.series), n_points, data.start, end, data.anomalies)
+
+
+def compact_points(now: dt.datetime) -> CompactionResult:
+    """Move the landing rows written so far into chunks (ingestion.compaction)."""
+    return compact()
 
 
 def maintain_point_partitions(now: dt.datetime) -> tuple[list, list]:

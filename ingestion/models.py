@@ -92,13 +92,15 @@ def _escape_label_value(value: str) -> str:
 
 
 class Point(models.Model):
-    """One value of one series at one time.
+    """One value of one series at one time, as the ORM sees it.
 
-    The table is range-partitioned by day on `ts` and created by a migration
-    (Django cannot declare partitioning), hence `managed = False`. Points are
-    written only by `ingestion.writer` with COPY; this model serves reads.
-    There is no foreign key to series on purpose: its per-row check would
-    halve COPY speed, and series are deleted only with their points.
+    Points are stored in a landing table and compressed chunks (migration
+    ingestion 0006) and written only by `ingestion.writer`. `ingestion_point`
+    is a view over the read function, one series at a time, so a filter on
+    the series is applied first but a filter on time is not (the times are
+    computed from the chunks): tsmon itself reads through
+    `tsmon_series_points(ids, start, end)`. The model also carries the write
+    permission (`ingestion.add_point`, ingestion.scopes).
     """
 
     pk = models.CompositePrimaryKey("series_id", "ts")

@@ -28,8 +28,7 @@ def bucket_envelope(series_id: int, start: dt.datetime, end: dt.datetime, step: 
             """
             SELECT extract(epoch FROM date_bin(%s, ts, %s))::float8 AS bucket,
                    avg(value), min(value), max(value), count(*), (array_agg(value ORDER BY ts DESC))[1]
-            FROM ingestion_point
-            WHERE series_id = %s AND ts >= %s AND ts < %s
+            FROM tsmon_series_points(ARRAY[%s]::bigint[], %s, %s)
             GROUP BY bucket ORDER BY bucket
             """,
             [step, start, series_id, start, end],
@@ -49,17 +48,12 @@ def bucket_envelope(series_id: int, start: dt.datetime, end: dt.datetime, step: 
 
 
 def last_points(series_ids: Sequence[int]) -> dict[int, tuple[dt.datetime, float]]:
-    """The latest point of each series, read through the primary key (one index probe each)."""
+    """The latest point of each series (its newest chunk and the landing rows)."""
     if not series_ids:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            SELECT s.id, p.ts, p.value FROM unnest(%s::bigint[]) AS s(id)
-            CROSS JOIN LATERAL (
-                SELECT ts, value FROM ingestion_point WHERE series_id = s.id ORDER BY ts DESC LIMIT 1
-            ) p
-            """,
+            "SELECT series_id, ts, value FROM tsmon_latest_points(%s::bigint[], '-infinity', 'infinity')",
             [list(series_ids)],
         )
         return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}

@@ -1,8 +1,8 @@
-"""Daily partitions of the points table: created ahead, dropped by retention.
+"""Daily partitions of the chunks table: created ahead, dropped by retention.
 
-A day per partition keeps retention exact to the day and each partition's
-index small enough to stay in memory while it is written; queries over a few
-days touch a few partitions only.
+A day per partition (by each chunk's first point; a chunk never spans two
+days) keeps retention exact to the day; queries over a few days touch a few
+partitions only.
 """
 
 from __future__ import annotations
@@ -16,16 +16,17 @@ from django.db import OperationalError, connection, transaction
 
 logger = logging.getLogger(__name__)
 
-PARENT = "ingestion_point"
-_NAME = re.compile(r"^ingestion_point_p(\d{8})$")
-# One advisory lock id for "changing the partitions of ingestion_point", so
-# two writers that both need tomorrow's partition do not race to create it.
+PARENT = "ingestion_chunk"
+_NAME = re.compile(r"^ingestion_chunk_p(\d{8})$")
+# One advisory lock id for "changing the partitions of ingestion_chunk", so
+# two compactions that both need tomorrow's partition do not race to create it.
 _LOCK_ID = 0x7453_6D6F_6E01
 
 # Creating or dropping a partition needs an ACCESS EXCLUSIVE lock on the
-# parent; while it waits (for a pg_dump, a long query), every INSERT queues
-# behind it. So a change waits this long at most, then gives up: the writer
-# answers 503 (the client retries), maintenance tries again next hour.
+# parent; while it waits (for a pg_dump, a long query), every read queues
+# behind it. So a change waits this long at most, then gives up: compaction
+# and maintenance try again at their next run (writers never wait for it:
+# they write to the landing table).
 LOCK_TIMEOUT = "3s"
 
 _known_days: set[dt.date] = set()
@@ -58,8 +59,8 @@ def existing_days() -> set[dt.date]:
 def ensure_partitions(days: Iterable[dt.date]) -> list[dt.date]:
     """Create the partitions of `days` that do not exist; return those created.
 
-    Runs in its own short transaction (call it outside a write transaction),
-    so a new partition's lock is not held while a batch is written.
+    Runs in its own short transaction (call it outside a compaction's),
+    so a new partition's lock is not held while chunks are written.
     """
     wanted = set(days) - _known_days
     if not wanted:

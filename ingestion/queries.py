@@ -3,7 +3,10 @@
 Series are selected with the ORM (label matchers become JSONB containment,
 which the GIN index serves; regex matchers PostgreSQL's `~`, each pattern
 first compiled by PostgreSQL itself in `check_regexes`). Points are read
-with SQL: raw points by the primary key `(series_id, ts)`, downsampled
+with SQL through the one read function of the points store,
+`tsmon_series_points(ids, start, end)` (ingestion 0006: it merges the
+compressed chunks with the landing rows not compacted yet): raw points in
+(series, ts) order, downsampled
 points with `date_bin` and the aggregate computed by PostgreSQL over the
 raw points of each bucket, so a variance at any step is exact, not a
 variance of means. Large answers are read in chunks, one short statement
@@ -141,15 +144,20 @@ def read_points(
 
 
 def _points_query(series_ids, start, end, limit, after) -> tuple[str, list]:
+    """The next `limit` points after `after`, through the one read function
+    (ingestion 0006): the rest of the `after` series, then the series after it."""
     after_id, after_ts = after if after else (-1, start - dt.timedelta(microseconds=1))
+    rest = sorted(i for i in series_ids if i > after_id)
     sql = """
-        SELECT series_id, ts, value FROM ingestion_point
-        WHERE series_id = ANY(%s) AND ts >= %s AND ts < %s
-          AND (series_id, ts) > (%s, %s)
+        SELECT * FROM (
+            SELECT series_id, ts, value FROM tsmon_series_points(ARRAY[%s]::bigint[], %s, %s) WHERE ts > %s
+            UNION ALL
+            SELECT series_id, ts, value FROM tsmon_series_points(%s::bigint[], %s, %s)
+        ) p
         ORDER BY series_id, ts
         LIMIT %s
     """
-    return sql, [list(series_ids), start, end, after_id, after_ts, limit]
+    return sql, [after_id, start, end, after_ts, rest, start, end, limit]
 
 
 def downsample(
@@ -170,8 +178,7 @@ def _downsample_query(series_ids, start, end, step, agg, origin=None) -> tuple[s
     expression = AGGREGATES[agg]  # the caller validated `agg`; never interpolate user text
     sql = f"""
         SELECT series_id, date_bin(%s, ts, %s) AS bucket, {expression}
-        FROM ingestion_point
-        WHERE series_id = ANY(%s) AND ts >= %s AND ts < %s
+        FROM tsmon_series_points(%s::bigint[], %s, %s)
         GROUP BY series_id, bucket
         ORDER BY series_id, bucket
     """
@@ -213,7 +220,7 @@ def stream_points(
     chunk_rows: int = CHUNK_ROWS,
 ) -> RowStream:
     """`read_points` as a RowStream of (series_id, ts, value) tuples: pages
-    of `chunk_rows` read one after the other by their primary key."""
+    of `chunk_rows` read one after the other, each from where the last ended."""
 
     def chunks() -> Iterator[list[tuple]]:
         position, left = after, limit
@@ -269,7 +276,8 @@ def point_stats(series_id: int) -> tuple[int, dt.datetime | None, dt.datetime | 
     """Exact (count, first time, last time) of one series' points."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*), min(ts), max(ts) FROM ingestion_point WHERE series_id = %s", [series_id]
+            "SELECT count(*), min(ts), max(ts) FROM tsmon_series_points(ARRAY[%s]::bigint[], '-infinity', 'infinity')",
+            [series_id],
         )
         return cursor.fetchone()
 
@@ -283,8 +291,8 @@ def read_series_frame(
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT (extract(epoch FROM ts) * 1000000)::bigint, value FROM ingestion_point
-            WHERE series_id = %s AND ts >= %s AND ts < %s ORDER BY ts
+            SELECT (extract(epoch FROM ts) * 1000000)::bigint, value
+            FROM tsmon_series_points(ARRAY[%s]::bigint[], %s, %s) ORDER BY ts
             LIMIT %s
             """,
             [series_id, start, end, limit],

@@ -8,6 +8,8 @@ from its check to its commit, and a deletion holds the exclusive one:
 
 - a deletion that comes second waits for the writes in flight, then its
   DELETE sees their points and removes them with the series;
+- compaction (ingestion.compaction) holds the same shared lock while it
+  rewrites chunks, so a deletion never misses a chunk being written;
 - a write that comes second waits for the deletion, then its check finds
   the series gone: it undoes its copy and writes again under a new series.
 
@@ -38,7 +40,9 @@ def delete_series(series_ids: Iterable[int]) -> int:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SERIES_WRITE_LOCK])
-            cursor.execute("DELETE FROM ingestion_point WHERE series_id = ANY(%s)", [ids])
-            deleted_points = cursor.rowcount
+            cursor.execute("SELECT count(*) FROM tsmon_series_points(%s, '-infinity', 'infinity')", [ids])
+            deleted_points = cursor.fetchone()[0]
+            cursor.execute("DELETE FROM ingestion_chunk WHERE series_id = ANY(%s)", [ids])
+            cursor.execute("DELETE FROM ingestion_landing WHERE series_id = ANY(%s)", [ids])
         Series.objects.filter(pk__in=ids).delete()
     return deleted_points

@@ -1,27 +1,26 @@
-"""The one write path into the points table.
+"""The one write path into the points store.
 
 Every way metrics arrive ends here: resolve each sample's series (cached,
-created on first sight, safe under concurrent writers), then COPY the points
-in one transaction. A batch is first copied straight into the table, the
-fastest path PostgreSQL has; only if that collides with stored points (a
-re-sent batch) is it copied again through a staging table with
-`ON CONFLICT DO NOTHING`, so a retry stores nothing twice without every
-batch paying for the conflict check. Re-sent points keep the first value.
+created on first sight, safe under concurrent writers), drop the batch's own
+repeats of a (series, ts) (the first wins), then COPY the points into the
+landing table (no index, so COPY runs at heap speed) stamped with one batch
+number, in one transaction. A point re-sent by a later batch is stored again
+in landing and ignored by every read: the read rule and the compaction that
+moves landing rows into chunks are in ingestion.compaction and the
+migration that made the tables (ingestion 0006).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import logging
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
-import psycopg2
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 
-from ingestion import partitions
+from ingestion.copy_binary import SQL_TS, SQL_US, copy_out, row_dtype, timestamps_us
 from ingestion.samples import LineError, Sample, SampleColumns
 from ingestion.series_cache import SeriesResolver
 from ingestion.series_deletion import HOLD_AGAINST_DELETION_SQL
@@ -33,8 +32,6 @@ logger = logging.getLogger(__name__)
 
 # PostgreSQL's binary timestamps count microseconds from 2000-01-01 UTC.
 _PG_EPOCH_US = 946_684_800_000_000
-_CHECK_VIOLATION = "23514"
-_US_PER_DAY = 86_400_000_000
 _ROW = np.dtype(
     [
         ("n_fields", ">i2"),
@@ -44,19 +41,23 @@ _ROW = np.dtype(
         ("ts", ">i8"),
         ("len_value", ">i4"),
         ("value", ">f8"),
+        ("len_batch", ">i4"),
+        ("batch", ">i8"),
     ]
 )
+_STORED = row_dtype(("series_id", ">i8"), ("ts", ">i8"))
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 _COPY_TRAILER = b"\xff\xff"
-_COPY_COLUMNS = "(series_id, ts, value) FROM STDIN WITH (FORMAT binary)"
+LANDING = "ingestion_landing"
+_COPY = f"COPY {LANDING} (series_id, ts, value, batch) FROM STDIN WITH (FORMAT binary)"
 
 _resolver = SeriesResolver()
 _spans = SpanBook()
 
 
 class WriteResult(NamedTuple):
-    written: int  # points newly stored
-    duplicates: int  # points already stored (or repeated in the batch), kept as they were
+    written: int  # points stored (a point sent before is stored again; reads keep its first value)
+    duplicates: int  # points repeated within the batch, of which the first was kept
     series_created: int
     refused: (
         tuple[LineError, ...] | list[LineError]
@@ -81,10 +82,9 @@ def write_samples(samples: Sequence[Sample], *, source=None, key=None, lazy_span
         try:
             return _write_once(samples, source, key, lazy_spans)
         except _StaleCache:
-            # A series or partition this process remembered is gone (deleted,
-            # or dropped by retention, in another process): forget, try again.
+            # A series this process remembered is gone (deleted in another
+            # process): forget, try again.
             _resolver.clear()
-            partitions.forget_known()
     raise ConcurrentChange("series of this batch were deleted while it was written; retry")
 
 
@@ -109,15 +109,29 @@ def _write_once(samples: Sequence[Sample], source, key, lazy_spans: bool) -> Wri
         if not samples:
             return WriteResult(0, 0, n_created, refused)
     ts_us, values = _times_and_values(samples)
-    days = {dt.date(1970, 1, 1) + dt.timedelta(days=int(d)) for d in np.unique(ts_us // _US_PER_DAY)}
-    partitions.ensure_partitions(days)
+    series_ids, ts_us, values = first_of_each_point(series_ids, ts_us, values)
     with transaction.atomic():
-        written = _copy_points(series_ids, ts_us, values)
-        _hold_series(series_ids)
+        spans_stored = _hold_series(series_ids)
+        new = ~already_stored(series_ids, ts_us, spans_stored)
+        if new.any():
+            _copy_points(series_ids[new], ts_us[new], values[new])
         spans = _spans.plan(series_ids, ts_us, lazy_spans)
         stored, busy = _update_spans(spans.rows) if spans.rows else (set(), set())
     _spans.committed(spans, stored, busy)
+    written = int(new.sum())
     return WriteResult(written, len(samples) - written, n_created, refused)
+
+
+def first_of_each_point(series_ids: np.ndarray, ts_us: np.ndarray, values: np.ndarray):
+    """Keep the first occurrence of each (series, ts), in the batch's order."""
+    order = np.lexsort((ts_us, series_ids))  # stable: repeats stay in batch order
+    sid, ts = series_ids[order], ts_us[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (sid[1:] != sid[:-1]) | (ts[1:] != ts[:-1])
+    if first.all():
+        return series_ids, ts_us, values
+    keep = np.sort(order[first])
+    return series_ids[keep], ts_us[keep], values[keep]
 
 
 def _times_and_values(samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray]:
@@ -140,62 +154,81 @@ def _drop_refused(samples, series_ids: np.ndarray, refused_series: dict):
     return kept, series_ids[keep], [LineError(line, reason) for line, reason in sorted(reasons.items())]
 
 
-def copy_payload(series_ids: np.ndarray, ts_us: np.ndarray, values: np.ndarray) -> bytes:
-    """Encode points in PostgreSQL's binary COPY format (vectorised)."""
+def copy_payload(series_ids: np.ndarray, ts_us: np.ndarray, values: np.ndarray, batch: int) -> bytes:
+    """Encode landing rows in PostgreSQL's binary COPY format (vectorised)."""
     rows = np.empty(len(series_ids), dtype=_ROW)
-    rows["n_fields"] = 3
-    rows["len_series"] = rows["len_ts"] = rows["len_value"] = 8
+    rows["n_fields"] = 4
+    rows["len_series"] = rows["len_ts"] = rows["len_value"] = rows["len_batch"] = 8
     rows["series_id"] = series_ids
     rows["ts"] = ts_us - _PG_EPOCH_US
     rows["value"] = values
+    rows["batch"] = batch
     return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
 
 
-def _copy_points(series_ids, ts_us, values) -> int:
-    payload = copy_payload(series_ids, ts_us, values)
+def _copy_points(series_ids, ts_us, values) -> None:
     with connection.cursor() as cursor:
-        try:
-            with transaction.atomic():  # a savepoint: a collision undoes only the direct COPY
-                cursor.copy_expert(f"COPY {partitions.PARENT} {_COPY_COLUMNS}", io.BytesIO(payload))
-            return len(series_ids)
-        except (IntegrityError, psycopg2.IntegrityError) as exc:  # copy_expert bypasses Django's wrapping
-            if _sqlstate(exc) == _CHECK_VIOLATION:  # "no partition of relation found for row"
-                raise _StaleCache from exc
-            return _copy_through_staging(cursor, payload)
+        cursor.execute("SELECT nextval('ingestion_landing_batch')")
+        batch = cursor.fetchone()[0]
+        cursor.copy_expert(_COPY, io.BytesIO(copy_payload(series_ids, ts_us, values, batch)))
 
 
-def _sqlstate(exc: Exception) -> str | None:
-    return getattr(exc, "pgcode", None) or getattr(exc.__cause__, "pgcode", None)
-
-
-def _copy_through_staging(cursor, payload: bytes) -> int:
-    cursor.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS ingestion_point_staging"
-        " (series_id bigint, ts timestamptz, value double precision) ON COMMIT DELETE ROWS"
-    )
-    cursor.copy_expert(f"COPY ingestion_point_staging {_COPY_COLUMNS}", io.BytesIO(payload))
-    cursor.execute(
-        f"INSERT INTO {partitions.PARENT} (series_id, ts, value)"
-        " SELECT series_id, ts, value FROM ingestion_point_staging"
-        " ON CONFLICT (series_id, ts) DO NOTHING"
-    )
-    written = cursor.rowcount
-    cursor.execute("TRUNCATE ingestion_point_staging")
-    return written
-
-
-def _hold_series(series_ids: np.ndarray) -> None:
+def _hold_series(series_ids: np.ndarray) -> np.ndarray:
     """Check that the batch's series exist, under the lock that keeps them
     from being deleted before this transaction commits; raise _StaleCache
-    if one is gone (a cached id whose series was deleted since)."""
+    if one is gone (a cached id whose series was deleted since). Returns
+    their stored spans: rows (id, first µs, last µs), by id."""
     ids = np.unique(series_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            HOLD_AGAINST_DELETION_SQL + "; SELECT count(*) FROM ingestion_series WHERE id = ANY(%s)",
+            HOLD_AGAINST_DELETION_SQL
+            + f"; SELECT id, {SQL_US.format('first_ts')}, {SQL_US.format('last_ts')}"
+            " FROM ingestion_series WHERE id = ANY(%s) ORDER BY id",
             [ids.tolist()],
         )
-        if cursor.fetchone()[0] != ids.size:
-            raise _StaleCache
+        rows = cursor.fetchall()
+    if len(rows) != ids.size:
+        raise _StaleCache
+    return np.array(
+        [(i, f if f is not None else 1, last if last is not None else 0) for i, f, last in rows],
+        dtype=np.int64,
+    ).reshape(-1, 3)
+
+
+def already_stored(series_ids: np.ndarray, ts_us: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """Which points are stored already, looked up only where a series'
+    stored span holds the point's time: a point past its series' stored last
+    point (every fresh one) costs nothing. The stored span lags the newest
+    point by up to a minute (ingestion.series_spans), so a point re-sent
+    within that minute is not found here: it is written again, and reads
+    keep its first value all the same."""
+    at = np.searchsorted(spans[:, 0], series_ids)
+    maybe = (ts_us >= spans[at, 1]) & (ts_us <= spans[at, 2])
+    found = np.zeros(len(series_ids), dtype=bool)
+    if not maybe.any():
+        return found
+    sid, ts = series_ids[maybe], ts_us[maybe]
+    query = f"SELECT series_id, ts FROM tsmon_series_points(%s::bigint[], {SQL_TS.format('%s')}, {SQL_TS.format('%s')})"
+    with connection.cursor() as cursor:
+        sql = cursor.mogrify(query, [np.unique(sid).tolist(), int(ts.min()), int(ts.max()) + 1]).decode()
+        rows = copy_out(cursor, sql, _STORED)
+    found[np.flatnonzero(maybe)] = _member(
+        sid, ts, rows["series_id"].astype(np.int64), timestamps_us(rows["ts"])
+    )
+    return found
+
+
+def _member(sid, ts, stored_sid, stored_ts) -> np.ndarray:
+    """For each (sid, ts): is it among the stored pairs?"""
+    keys = np.concatenate([stored_sid, sid]), np.concatenate([stored_ts, ts])
+    is_stored = np.r_[np.ones(len(stored_sid), dtype=bool), np.zeros(len(sid), dtype=bool)]
+    order = np.lexsort((~is_stored, keys[1], keys[0]))  # a stored pair sorts before its twin
+    k0, k1, flags = keys[0][order], keys[1][order], is_stored[order]
+    twin = np.zeros(len(order), dtype=bool)
+    twin[1:] = flags[:-1] & (k0[1:] == k0[:-1]) & (k1[1:] == k1[:-1])
+    result = np.empty(len(order), dtype=bool)
+    result[order] = twin
+    return result[len(stored_sid) :]
 
 
 def _update_spans(rows: list[SpanRow]) -> tuple[set[int], set[int]]:

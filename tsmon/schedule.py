@@ -16,15 +16,18 @@ from tsmon.statement_timeouts import JOBS, with_statement_timeout
 
 
 def default_jobs() -> list[PeriodicJob]:
+    from django.conf import settings
+
     from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
     from analytics.jobs import run_detectors, run_forecasts, run_peer_detectors
-    from ingestion.jobs import maintain_point_partitions
+    from ingestion.jobs import compact_points, maintain_point_partitions
     from ingestion.scrape import scrape_due_targets
     from reports.jobs import process_pending_reports, run_due_report_schedules
     from tsmon.monitoring.heartbeats import with_heartbeat
     from tsmon.monitoring.jobs import watch_tsmon
 
     jobs = [
+        PeriodicJob("compact_points", settings.TSMON_COMPACT_SECONDS, compact_points),
         PeriodicJob("maintain_partitions", 3600, maintain_point_partitions),
         PeriodicJob("reports", 15, process_pending_reports),
         PeriodicJob("report_schedules", 300, run_due_report_schedules),

@@ -67,6 +67,9 @@ try:
     LOG_LEVEL = env_str("TSMON_LOG_LEVEL", "INFO").upper()
     TSMON_RETENTION_DAYS = env_int("TSMON_RETENTION_DAYS", 30, minimum=1)
     TSMON_PARTITIONS_AHEAD_DAYS = env_int("TSMON_PARTITIONS_AHEAD_DAYS", 3, minimum=1)
+    # How often landing rows are compacted into chunks: reads scan the landing
+    # table whole, so it is kept to a few seconds of writes.
+    TSMON_COMPACT_SECONDS = env_int("TSMON_COMPACT_SECONDS", 10, minimum=1)
     TSMON_MAX_SERIES_PER_SOURCE = env_int("TSMON_MAX_SERIES_PER_SOURCE", 10_000, minimum=1)
     TSMON_MAX_SERIES_PER_KEY = env_int("TSMON_MAX_SERIES_PER_KEY", 100_000, minimum=1)
     TSMON_MAX_SERIES = env_int("TSMON_MAX_SERIES", 1_000_000, minimum=1)

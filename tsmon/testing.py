@@ -6,6 +6,21 @@ import datetime as dt
 
 from ingestion.samples import Sample, canonical_labels
 
+# Every stored point, as the read function gives it (one per series and ts):
+# a FROM item of (series_id, ts, value).
+ALL_POINTS = "tsmon_series_points(ARRAY(SELECT id FROM ingestion_series), '-infinity', 'infinity')"
+# The tables that hold points, for TRUNCATE.
+POINT_TABLES = "ingestion_landing, ingestion_chunk"
+
+
+def stored_point_count() -> int:
+    """How many points are stored (each series and ts once)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {ALL_POINTS}")
+        return cursor.fetchone()[0]
+
 
 def epoch_us(when: dt.datetime) -> int:
     """Microseconds since the epoch of an aware datetime."""

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, transaction
 
 from analytics.models import Anomaly, Detector
+from ingestion.compaction import compact
 from ingestion.models import Series
 from ingestion.writer import write_samples
 from tsmon.testing import forget_write_caches, make_samples
@@ -62,23 +63,30 @@ def test_the_anomaly_view_gives_annotations_with_their_series_and_detector(store
 
 
 def test_a_one_day_query_reads_only_that_days_partition(stored):
-    plan = "\n".join(
-        row[0]
-        for row in query(
-            "EXPLAIN SELECT time, value FROM tsmon_points "
-            "WHERE time >= '2026-11-20T00:00:00Z' AND time < '2026-11-20T01:00:00Z' AND host = 'web-1'"
-        )
+    compact()
+    sql = (
+        "SELECT time, value FROM tsmon_points_between('2026-11-20T00:00:00Z', '2026-11-20T01:00:00Z')"
+        " WHERE host = 'web-1'"
     )
+    plan = "\n".join(row[0] for row in query(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}"))
 
-    assert "ingestion_point_p20261120" in plan and "ingestion_point_p20261119" not in plan
+    assert len(query(sql)) == 60
+    read = [
+        line for line in plan.splitlines() if "ingestion_chunk_p" in line and "never executed" not in line
+    ]
+    assert read and all("ingestion_chunk_p20261120" in line for line in read)
 
 
 def test_a_read_only_role_sees_the_views_and_nothing_else(stored):
     with transaction.atomic():
         query("CREATE ROLE tsmon_grafana_probe NOLOGIN")
-        query("GRANT SELECT ON tsmon_points, tsmon_anomalies, tsmon_anomaly_events TO tsmon_grafana_probe")
+        query(
+            "GRANT SELECT ON tsmon_points, tsmon_series, tsmon_anomalies, tsmon_anomaly_events,"
+            " ingestion_landing, ingestion_chunk TO tsmon_grafana_probe"
+        )
         query("SET LOCAL ROLE tsmon_grafana_probe")
         assert query("SELECT count(*) FROM tsmon_points")[0][0] == 240
+        assert query("SELECT count(*) FROM tsmon_series")[0][0] == 2
         with pytest.raises(Exception, match="permission denied"), transaction.atomic():
             query("SELECT count(*) FROM ingestion_apikey")
         query("RESET ROLE")
@@ -108,6 +116,9 @@ def expand_grafana_macros(sql: str) -> str:
     metric cpu_usage_percent and both web hosts."""
     time_filter = "time BETWEEN '2026-11-19T23:00:00Z' AND '2026-11-20T00:59:59Z'"
     sql = sql.replace("$__timeFilter(time)", time_filter)
+    sql = sql.replace("$__timeFrom()", "'2026-11-19T23:00:00Z'").replace(
+        "$__timeTo()", "'2026-11-20T00:59:59Z'"
+    )
     sql = sql.replace(
         "$__timeGroupAlias(time, $__interval)", 'floor(extract(epoch from time)/60)*60 AS "time"'
     )

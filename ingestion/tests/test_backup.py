@@ -14,7 +14,8 @@ from django.db import connection
 from django.utils import timezone
 
 from ingestion import writer
-from tsmon.testing import make_samples
+from ingestion.compaction import compact
+from tsmon.testing import ALL_POINTS, make_samples
 
 from .write_helpers import fresh_caches  # noqa: F401
 
@@ -39,7 +40,7 @@ def run_client(name: str, *args: str) -> None:
 def points_of(conn) -> list[tuple]:
     with conn.cursor() as cursor:
         cursor.execute(
-            "SELECT s.key, p.ts, float8send(p.value) FROM ingestion_point p"
+            f"SELECT s.key, p.ts, float8send(p.value) FROM {ALL_POINTS} p"
             " JOIN ingestion_series s ON s.id = p.series_id ORDER BY 1, 2"
         )
         return [(key, ts, bytes(value)) for key, ts, value in cursor.fetchall()]
@@ -47,7 +48,7 @@ def points_of(conn) -> list[tuple]:
 
 def partitions_of(conn) -> int:
     with conn.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'ingestion_point'::regclass")
+        cursor.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'ingestion_chunk'::regclass")
         return cursor.fetchone()[0]
 
 
@@ -61,6 +62,10 @@ def test_a_dump_restored_into_a_new_database_holds_the_same_points_and_partition
         writer.write_samples(
             make_samples(labels={"host": host}, start=start, n_points=2800, values=range(2800))
         )
+    compact()  # chunks in day partitions, and a few points still landing:
+    writer.write_samples(
+        make_samples(labels={"host": "web-1"}, start=start + dt.timedelta(days=2), n_points=5)
+    )
     source, restored = connection.settings_dict["NAME"], f"{connection.settings_dict['NAME']}_restored"
     dump = tmp_path / "tsmon.dump"
 

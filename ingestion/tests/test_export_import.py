@@ -13,7 +13,7 @@ from django.utils import timezone
 from ingestion import demo, writer
 from ingestion.models import Series, Source
 from ingestion.samples import Sample
-from tsmon.testing import forget_write_caches
+from tsmon.testing import ALL_POINTS, POINT_TABLES, forget_write_caches
 
 from .write_helpers import fresh_caches  # noqa: F401
 
@@ -50,7 +50,7 @@ def stored() -> list[tuple]:
     """Every point as (key, labels, source, ts, the value's 8 bytes), sorted."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT s.key, s.labels::text, src.name, p.ts, float8send(p.value) FROM ingestion_point p"
+            f"SELECT s.key, s.labels::text, src.name, p.ts, float8send(p.value) FROM {ALL_POINTS} p"
             " JOIN ingestion_series s ON s.id = p.series_id"
             " LEFT JOIN ingestion_source src ON src.id = s.source_id ORDER BY 1, 4"
         )
@@ -59,7 +59,7 @@ def stored() -> list[tuple]:
 
 def empty_the_database() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE ingestion_point")
+        cursor.execute(f"TRUNCATE {POINT_TABLES}")
     Series.objects.all().delete()
     Source.objects.all().delete()
     # What this process remembers of the series and partitions is gone too.

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 
 from ingestion import partitions
-from ingestion.models import Point
+from ingestion.compaction import compact
 from ingestion.writer import write_samples
-from tsmon.testing import make_samples
+from tsmon.testing import make_samples, stored_point_count
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,6 +26,7 @@ def fresh_cache():
 def test_it_creates_days_ahead_and_drops_days_past_retention_with_their_points():
     write_samples(make_samples(start=NOW - dt.timedelta(days=40), n_points=3))
     write_samples(make_samples(start=NOW - dt.timedelta(days=29), n_points=3))
+    compact()
 
     created, dropped = partitions.maintain_partitions(NOW, retention_days=30, ahead_days=2)
 
@@ -33,7 +34,7 @@ def test_it_creates_days_ahead_and_drops_days_past_retention_with_their_points()
     assert dropped == [dt.date(2026, 10, 12)]
     days = partitions.existing_days()
     assert dt.date(2026, 10, 12) not in days and dt.date(2026, 10, 23) in days
-    assert Point.objects.count() == 3  # the 29-day-old points stay
+    assert stored_point_count() == 3  # the 29-day-old points stay
 
 
 @pytest.fixture
@@ -52,9 +53,10 @@ def dump_like_reader(settings):
 def test_maintenance_blocked_by_a_dump_gives_up_and_writes_go_on(dump_like_reader, monkeypatch, caplog):
     monkeypatch.setattr(partitions, "LOCK_TIMEOUT", "300ms")
     write_samples(make_samples(start=NOW - dt.timedelta(days=40), n_points=3))
-    write_samples(make_samples(start=NOW, n_points=3))  # today's partition exists
+    write_samples(make_samples(start=NOW, n_points=3))
+    compact()  # today's partition exists
     with dump_like_reader.cursor() as cursor:
-        cursor.execute("LOCK TABLE ingestion_point IN ACCESS SHARE MODE")
+        cursor.execute("LOCK TABLE ingestion_chunk IN ACCESS SHARE MODE")
 
     created, dropped = partitions.maintain_partitions(NOW, retention_days=30, ahead_days=3)
 

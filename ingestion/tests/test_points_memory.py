@@ -22,6 +22,7 @@ import pytest
 from django.db import connection
 
 from ingestion import partitions
+from ingestion.compaction import compact
 from ingestion.models import ApiKey
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples
@@ -42,19 +43,19 @@ MAX_GROWTH_MB = 40
 @pytest.fixture
 def many_points(transactional_db):
     partitions.forget_known()
-    partitions.ensure_partitions(START.date() + dt.timedelta(days=d) for d in range((END - START).days + 2))
     write_samples(
         [s for i in range(N_SERIES) for s in make_samples("memory_probe", {"host": f"h{i}"}, START, 1)]
     )
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO ingestion_point (series_id, ts, value)
-            SELECT s.id, %s + g * interval '1 minute', random() * 100
+            INSERT INTO ingestion_landing (series_id, ts, value, batch)
+            SELECT s.id, %s + g * interval '1 minute', random() * 100, 0
             FROM ingestion_series s, generate_series(1, %s - 1) g WHERE s.metric = 'memory_probe'
             """,
             [START, N_POINTS],
         )
+    compact()
     _, key = ApiKey.issue("memory", ["read"])
     return key
 

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from ingestion import demo
-from ingestion.models import Point, Series, Source
+from ingestion.models import Series, Source
+from tsmon.testing import stored_point_count
 
 END = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 
@@ -58,7 +59,7 @@ def test_seed_demo_writes_every_series_with_capacities_and_is_skipped_when_data_
     call_command("seed_demo", "--end", "2026-11-21T12:00:00Z", stdout=out)
 
     assert Series.objects.count() == 25
-    assert Point.objects.count() == 25 * 14 * 24 * 60
+    assert stored_point_count() == 25 * 14 * 24 * 60
     assert set(Source.objects.values_list("name", flat=True)) == {"web-1", "web-2", "web-3", "web-4", "db-1"}
     assert Series.objects.filter(metric="disk_used_percent", capacity=100).count() == 6
     assert "6 injected anomalies" in out.getvalue()
@@ -73,7 +74,7 @@ def test_seed_demo_writes_every_series_with_capacities_and_is_skipped_when_data_
     out = StringIO()
     call_command("seed_demo", "--if-empty", stdout=out)
     assert "nothing written" in out.getvalue()
-    assert Point.objects.count() == 25 * 14 * 24 * 60
+    assert stored_point_count() == 25 * 14 * 24 * 60
 
 
 @pytest.mark.django_db

@@ -21,7 +21,7 @@ from ingestion.choices import ApiScope
 from ingestion.models import Series
 from ingestion.series_deletion import SERIES_WRITE_LOCK, delete_series
 from ingestion.writer import ConcurrentChange, write_samples
-from tsmon.testing import forget_write_caches, make_samples
+from tsmon.testing import ALL_POINTS, forget_write_caches, make_samples
 
 from .write_helpers import client_with_key
 
@@ -39,8 +39,10 @@ def fresh_caches():
 def orphan_points() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM ingestion_point p"
-            " WHERE NOT EXISTS (SELECT 1 FROM ingestion_series s WHERE s.id = p.series_id)"
+            "SELECT (SELECT count(*) FROM ingestion_landing p"
+            "        WHERE NOT EXISTS (SELECT 1 FROM ingestion_series s WHERE s.id = p.series_id))"
+            "     + (SELECT count(*) FROM ingestion_chunk p"
+            "        WHERE NOT EXISTS (SELECT 1 FROM ingestion_series s WHERE s.id = p.series_id))"
         )
         return cursor.fetchone()[0]
 
@@ -51,7 +53,7 @@ def test_a_deletion_committing_during_a_write_leaves_no_orphan_point():
     deletion = psycopg2.connect(**connection.get_connection_params())
     with deletion.cursor() as cursor:  # the deletion's statements, held open before its commit
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SERIES_WRITE_LOCK])
-        cursor.execute("DELETE FROM ingestion_point WHERE series_id = %s", [series_id])
+        cursor.execute("DELETE FROM ingestion_landing WHERE series_id = %s", [series_id])
         cursor.execute("DELETE FROM ingestion_series WHERE id = %s", [series_id])
     outcome = []
     write = threading.Thread(target=write_in_thread, args=(outcome,))
@@ -147,7 +149,7 @@ def test_delete_series_takes_the_points_and_nothing_else():
 
     assert list(Series.objects.values_list("metric", flat=True)) == ["kept"]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM ingestion_point")
+        cursor.execute(f"SELECT count(*) FROM {ALL_POINTS}")
         assert cursor.fetchone()[0] == 6
     assert orphan_points() == 0
 

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from ingestion.choices import ApiScope
 from ingestion.models import ApiKey
-from tsmon.testing import forget_write_caches
+from tsmon.testing import ALL_POINTS, forget_write_caches
 
 
 @pytest.fixture(autouse=True)
@@ -44,14 +44,14 @@ def stored_points() -> list[tuple[str, dt.datetime, float]]:
     """Every stored point as (series key, ts, value), in key and time order."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT s.key, p.ts, p.value FROM ingestion_point p"
+            f"SELECT s.key, p.ts, p.value FROM {ALL_POINTS} p"
             " JOIN ingestion_series s ON s.id = p.series_id ORDER BY s.key, p.ts"
         )
         return cursor.fetchall()
 
 
 @contextlib.contextmanager
-def table_locked_by_another_session(table: str = "ingestion_point"):
+def table_locked_by_another_session(table: str = "ingestion_landing"):
     """Make writes fail for real: another session holds an exclusive lock on
     `table` and this one gives up waiting for it after 300 ms."""
     with connection.cursor() as cursor:

@@ -61,7 +61,7 @@ def demo_database(django_db_setup, django_db_blocker):
         from django.db import connection
 
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE ingestion_point")
+            cursor.execute("TRUNCATE ingestion_landing, ingestion_chunk")
         Series.objects.all().delete()  # cascades to anomalies, events, states, forecasts
         Source.objects.all().delete()
         Detector.objects.filter(name=DETECTOR).delete()

@@ -21,7 +21,7 @@ from django.db import connection
 from ingestion.choices import ApiScope
 from ingestion.models import ApiKey
 from ingestion.writer import write_samples
-from tsmon.testing import make_samples
+from tsmon.testing import ALL_POINTS, make_samples
 from tsmon.testing_server import serve_test_database
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -164,5 +164,5 @@ def test_a_body_the_client_cut_short_of_its_content_length_runs_no_view(write_ke
 
     assert answer == b""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM ingestion_point")
+        cursor.execute(f"SELECT count(*) FROM {ALL_POINTS}")
         assert cursor.fetchone()[0] == 0

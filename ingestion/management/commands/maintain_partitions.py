@@ -7,7 +7,7 @@ from ingestion.jobs import maintain_point_partitions
 
 
 class Command(BaseCommand):
-    help = "Create partitions of the points table ahead of time and drop those past TSMON_RETENTION_DAYS."
+    help = "Create partitions of the chunks table ahead of time and drop those past TSMON_RETENTION_DAYS."
 
     def handle(self, *args, **options):
         created, dropped = maintain_point_partitions(timezone.now())

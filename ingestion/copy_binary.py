@@ -1,0 +1,98 @@
+"""PostgreSQL's binary COPY format, to and from numpy, for the points store.
+
+Binary COPY moves fixed-width rows without text conversion on either side:
+the landing rows out of a compaction's DELETE ... RETURNING, the points of
+chunks being rewritten, and chunk rows (with their two arrays) back in.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+import numpy as np
+
+# PostgreSQL's binary timestamps count microseconds from 2000-01-01 UTC.
+PG_EPOCH_US = 946_684_800_000_000
+HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+TRAILER = b"\xff\xff"
+# SQL for microseconds since the Unix epoch <-> timestamptz, exact both ways.
+SQL_US = "(extract(epoch FROM {0}) * 1000000)::bigint"
+SQL_TS = "(timestamptz 'epoch' + {0} * interval '1 microsecond')"
+_INT8_OID = 20
+_FLOAT8_OID = 701
+_ARRAY_ELEMENT = {_INT8_OID: ">i8", _FLOAT8_OID: ">f8"}
+
+
+def row_dtype(*fields: tuple[str, str]) -> np.dtype:
+    """The dtype of one binary COPY row of fixed-width, NOT NULL `fields`
+    (name, big-endian numpy type), e.g. ("ts", ">i8")."""
+    parts = [("n_fields", ">i2")]
+    for name, kind in fields:
+        parts += [(f"len_{name}", ">i4"), (name, kind)]
+    return np.dtype(parts)
+
+
+def copy_out(cursor, query: str, dtype: np.dtype) -> np.ndarray:
+    """Run `COPY (query) TO STDOUT` in binary and read its rows as `dtype`."""
+    out = io.BytesIO()
+    cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", out)
+    data = out.getvalue()
+    if len(data) <= len(HEADER) + len(TRAILER):
+        return np.empty(0, dtype=dtype)
+    return np.frombuffer(
+        data, dtype=dtype, offset=len(HEADER), count=(len(data) - len(HEADER) - 2) // dtype.itemsize
+    )
+
+
+def timestamps_us(pg_us: np.ndarray) -> np.ndarray:
+    """Binary COPY timestamps as microseconds since the Unix epoch."""
+    return pg_us.astype(np.int64) + PG_EPOCH_US
+
+
+_CHUNK_HEAD = row_dtype(
+    ("series_id", ">i8"), ("first_ts", ">i8"), ("last_ts", ">i8"), ("n", ">i4"), ("step_us", ">i8")
+)
+_ARRAY_HEAD = np.dtype(
+    [("len", ">i4"), ("ndim", ">i4"), ("flags", ">i4"), ("oid", ">i4"), ("dim", ">i4"), ("lbound", ">i4")]
+)
+
+
+def chunk_rows(chunks: Iterable[tuple[int, np.ndarray, np.ndarray]]) -> bytes:
+    """A binary COPY of ingestion_chunk rows (series_id, first_ts, last_ts, n,
+    step_us, ts_deltas, vals), from (series id, ts µs sorted, values) of each
+    chunk. A chunk whose points are evenly spaced is stored as its step alone."""
+    parts = [HEADER]
+    for series_id, ts_us, values in chunks:
+        head = np.zeros(1, dtype=_CHUNK_HEAD)
+        head["n_fields"] = 7
+        head["len_series_id"] = head["len_first_ts"] = head["len_last_ts"] = head["len_step_us"] = 8
+        head["len_n"] = 4
+        head["series_id"], head["n"] = series_id, len(ts_us)
+        head["first_ts"], head["last_ts"] = ts_us[0] - PG_EPOCH_US, ts_us[-1] - PG_EPOCH_US
+        steps = np.diff(ts_us)
+        if len(steps) == 0 or (steps == steps[0]).all():
+            head["step_us"] = steps[0] if len(steps) else 0
+            deltas = np.empty(0, dtype=np.int64)
+        else:
+            head["len_step_us"] = -1  # NULL: irregular, the deltas say
+            deltas = np.r_[0, steps]
+        row = head.tobytes()
+        if head["len_step_us"][0] < 0:
+            row = row[:-8]  # a NULL field has no bytes
+        parts += [row, _array(deltas, _INT8_OID), _array(values, _FLOAT8_OID)]
+    parts.append(TRAILER)
+    return b"".join(parts)
+
+
+def _array(values: np.ndarray, oid: int) -> bytes:
+    """One one-dimensional array field, with its length word, without NULLs."""
+    if not len(values):
+        return np.array([12, 0, 0, oid], dtype=">i4").tobytes()  # PostgreSQL's empty array: no dimensions
+    elements = np.empty(len(values), dtype=[("len", ">i4"), ("v", _ARRAY_ELEMENT[oid])])
+    elements["len"] = 8
+    elements["v"] = values
+    head = np.zeros(1, dtype=_ARRAY_HEAD)
+    head["len"] = 20 + elements.nbytes
+    head["ndim"], head["oid"], head["dim"], head["lbound"] = 1, oid, len(values), 1
+    return head.tobytes() + elements.tobytes()
