@@ -41,7 +41,7 @@ def load_points(n_series: int, days: int, end: dt.datetime) -> list[int]:
     """Store the series' points with binary COPY; return the series ids."""
     from django.db import connection
 
-    from ingestion import partitions
+    from ingestion.compaction import compact
     from ingestion.samples import Sample
     from ingestion.writer import copy_payload, write_samples
 
@@ -52,7 +52,6 @@ def load_points(n_series: int, days: int, end: dt.datetime) -> list[int]:
     from ingestion.models import Series
 
     ids = list(Series.objects.filter(metric="bench_cpu").order_by("id").values_list("id", flat=True))
-    partitions.ensure_partitions(end.date() - dt.timedelta(days=d) for d in range(days + 2))
     minutes = np.arange(1, n_minutes, dtype=np.int64)
     rng = np.random.default_rng(0)
     connection.ensure_connection()
@@ -65,10 +64,11 @@ def load_points(n_series: int, days: int, end: dt.datetime) -> list[int]:
         values = 50 + 20 * np.sin(ts / 8.64e10 * 2 * np.pi) + rng.normal(0, 3, ts.size)
         with raw.cursor() as cursor:
             cursor.copy_expert(
-                "COPY ingestion_point (series_id, ts, value) FROM STDIN WITH (FORMAT binary)",
-                io.BytesIO(copy_payload(series_ids, ts, values)),
+                "COPY ingestion_landing (series_id, ts, value, batch) FROM STDIN WITH (FORMAT binary)",
+                io.BytesIO(copy_payload(series_ids, ts, values, first)),
             )
         raw.commit()
+    compact()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return ids
@@ -158,8 +158,8 @@ def explain_week(series_id: int, end: dt.datetime) -> str:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) SELECT ts, value FROM ingestion_point "
-            "WHERE series_id = %s AND ts >= %s AND ts < %s ORDER BY ts",
+            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) SELECT ts, value"
+            " FROM tsmon_series_points(ARRAY[%s]::bigint[], %s, %s) ORDER BY ts",
             [series_id, end - dt.timedelta(days=7), end],
         )
         return "\n".join(row[0] for row in cursor.fetchall())

@@ -87,7 +87,7 @@ def run_all(texts: list[str], now_us: int, profiler) -> list[float]:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE ingestion_point")
+        cursor.execute("TRUNCATE ingestion_landing, ingestion_chunk")
     totals = [0.0, 0.0, 0.0]
     started = time.perf_counter()
     if profiler:

@@ -364,7 +364,9 @@ def stored_points() -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM ingestion_point")
+        cursor.execute(
+            "SELECT count(*) FROM tsmon_series_points(ARRAY(SELECT id FROM ingestion_series), '-infinity', 'infinity')"
+        )
         return cursor.fetchone()[0]
 
 

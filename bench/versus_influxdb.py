@@ -29,13 +29,14 @@ What it does, on loopback:
   few timestamps, so with 1,000 series each request moves 1,000 series'
   last-point times instead of 250: tsmon's cost per point is higher there.
 - each round measures raw binary COPY of the 1-field points into tsmon's
-  points table (the limit; bench/ingest.py's code), then runs every shape on
+  landing table, as the writer stamps them (the limit; bench/ingest.py's
+  code), then runs every shape on
   InfluxDB and on tsmon, the order alternating by round, each from an empty
   store: InfluxDB's database dropped and created again, tsmon's points
   truncated and its series' first/last times cleared (the series and the
   workers' caches stay, warmed by untimed batches first). Every run is
   checked: the points each store counts (`SELECT count(*)` per field on
-  InfluxDB, rows of the points table on tsmon) must equal those acknowledged
+  InfluxDB, the points tsmon's read function gives) must equal those acknowledged
   (every request answered 204), or the bench stops. A store is emptied again
   right after its run, so nothing it does in the background (a snapshot, a
   compaction, autovacuum) overlaps the other's run.
@@ -43,9 +44,11 @@ What it does, on loopback:
   first in that round loads it again, untimed): disk bytes per point
   (InfluxDB: its data and WAL folders, once the cache is snapshotted to TSM
   and compacted, the config asking for both after 5 s and 20 s without writes
-  instead of 10 min and 4 h; tsmon: pg_total_relation_size of the points
-  partitions, heap and index, after a VACUUM gives them the visibility map
-  autovacuum would), then reads: 7 days of one series as 15-minute
+  instead of 10 min and 4 h; tsmon: after one compaction of everything that
+  landed (timed and printed; the scheduler compacts every few seconds), the
+  size of the chunk partitions with TOAST and key index, and of the landing
+  table, after a VACUUM gives them the visibility map autovacuum would),
+  then reads: 7 days of one series as 15-minute
   means (InfluxDB `SELECT mean(value) ... GROUP BY time(15m)` on /query,
   tsmon `GET /api/v1/points?match=...&step=15m&agg=mean`), `--reads` requests
   to each from 4 client threads in `--rounds` interleaved blocks; both
@@ -343,30 +346,40 @@ def reset_tsmon() -> None:
 
 
 def tsmon_disk() -> dict[str, int]:
+    """Compact what landed (as the scheduler does every few seconds), then
+    measure the chunks, their key index and what is left in landing."""
     from django.db import connection
 
+    from ingestion.compaction import compact
+
+    started = time.perf_counter()
+    result = compact()
+    seconds = time.perf_counter() - started
+    print(
+        f"  tsmon compaction: {result.landing_rows:,} landing rows in {seconds:.1f} s "
+        f"({result.landing_rows / max(seconds, 1e-9):,.0f} rows/s), {result.chunks_written:,} chunks"
+    )
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE ingestion_point")  # the visibility map a live table has
+        cursor.execute("VACUUM ANALYZE ingestion_chunk")  # the visibility map a live table has
         cursor.execute(
             """
             SELECT coalesce(sum(pg_table_size(inhrelid)), 0), coalesce(sum(pg_indexes_size(inhrelid)), 0)
-            FROM pg_inherits WHERE inhparent = 'ingestion_point'::regclass
+            FROM pg_inherits WHERE inhparent = 'ingestion_chunk'::regclass
             """
         )
         heap, index = cursor.fetchone()
-    return {"heap (table, TOAST, FSM, VM)": int(heap), "primary key index": int(index)}
+        cursor.execute("SELECT pg_total_relation_size('ingestion_landing')")
+        landing = cursor.fetchone()[0]
+    return {
+        "chunks (table, TOAST, FSM, VM)": int(heap),
+        "chunk key index": int(index),
+        "landing": int(landing),
+    }
 
 
 def prepare_tsmon(port: int, key: str, data: dict[str, Data]) -> None:
     """Series, caches and partitions, with untimed batches before the measured range."""
-    import datetime as dt
-
-    from ingestion import partitions
-
     for load in data.values():
-        first = dt.datetime.fromtimestamp(load.first_s - 3600, dt.UTC).date()
-        last = dt.datetime.fromtimestamp(load.end_s, dt.UTC).date()
-        partitions.ensure_partitions([first + dt.timedelta(days=d) for d in range((last - first).days + 1)])
         warm = Data(
             load.measurement,
             load.fields,
@@ -524,7 +537,7 @@ def spread(values: list[float], fmt: str = ",.0f") -> str:
 def summary(rates, copy_rates: list[float], with_influx: bool) -> None:
     copy = statistics.median(copy_rates)
     print(f"\nmedians over {len(copy_rates)} rounds (min-max over rounds), points/s:")
-    print(f"raw COPY into the points table (the limit): {copy:,.0f} ({spread(copy_rates)})\n")
+    print(f"raw COPY into the landing table (the limit): {copy:,.0f} ({spread(copy_rates)})\n")
     columns = ("shape", "InfluxDB", "(min-max)", "tsmon", "(min-max)", "tsmon/InfluxDB", "tsmon/COPY")
     widths = (-22, 11, 23, 10, 21, 22, 11)
     rows = []
