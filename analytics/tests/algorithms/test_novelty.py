@@ -47,3 +47,12 @@ def test_a_memory_built_from_values_has_their_range():
     assert (memory.lo_, memory.hi_) == (3.0, 9.0)
     # Width 6, margin 0.3: 9.2 is inside; then width 6.2, margin 0.31: 9.9 is new.
     np.testing.assert_array_equal(memory.update(np.array([9.2, 9.9])), [False, True])
+
+
+def test_a_record_of_noise_within_the_noise_margin_is_not_new():
+    values = 33 + np.random.default_rng(3).normal(0, 0.05, 20_000)  # a flat disk, noise 0.05
+    assert NewRange().update(values)[1440:].any()  # 5 % of the range is less than the noise
+    memory = NewRange()
+    memory.update(values[:1440])
+    assert not memory.update(values[1440:], min_margin=2 * 0.05).any()
+    assert memory.update(np.array([0.0]), min_margin=0.1).all()  # a fall to zero is new
