@@ -40,7 +40,7 @@ STYLE = {
 def forecast_chart(section: dict, title: str = "") -> str:
     """History, forecast mean with 80/95 % bands, the limit and when it is reached."""
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(8.0, 2.6))
+        fig, ax = plt.subplots(figsize=(8.0, 3.0))
         times, values = _columns(section["history"])
         ax.plot(times, values, color=HISTORY, linewidth=1.0, label="history (hourly mean)")
         if section["forecast"]:
@@ -57,7 +57,7 @@ def forecast_chart(section: dict, title: str = "") -> str:
             )
             ax.axvline(ts[0], color="#9aa3b2", linewidth=0.8)
         _limit(ax, section)
-        _keep_in_view(ax, values, section.get("threshold"))
+        _keep_in_view(ax, values, section.get("threshold"), section.get("bounds") or (None, None))
         _finish(ax, section.get("unit", ""), title)
         return _svg(fig)
 
@@ -107,15 +107,15 @@ def _limit(ax, section: dict) -> None:
     if crossing and crossing.get("expected"):
         ax.axvline(_dt(crossing["expected"]), color=LIMIT, linewidth=0.9)
         if crossing.get("earliest"):
-            ax.axvspan(
-                _dt(crossing["earliest"]), _dt(crossing["latest"] or crossing["expected"]),
-                color=LIMIT, alpha=0.12, linewidth=0,
-            )  # fmt: skip
+            # No latest: the interval's lower edge stays below the limit to the horizon's end.
+            latest = crossing["latest"] or section.get("horizon_end") or crossing["expected"]
+            ax.axvspan(_dt(crossing["earliest"]), _dt(latest), color=LIMIT, alpha=0.12, linewidth=0)
 
 
-def _keep_in_view(ax, history: list, threshold: float | None) -> None:
+def _keep_in_view(ax, history: list, threshold: float | None, bounds) -> None:
     """Keep the y axis on the history and the limit: a forecast running far past
-    the limit (or an interval widening without bound) must not flatten the rest."""
+    the limit (or an interval widening without bound) must not flatten the rest.
+    Nor does the axis run past what the series can take (above 100 %)."""
     known = [v for v in history if v == v]
     if not known:
         return
@@ -124,7 +124,15 @@ def _keep_in_view(ax, history: list, threshold: float | None) -> None:
         low, high = min(low, threshold), max(high, threshold)
     margin = 0.3 * (high - low or abs(high) or 1.0)
     bottom, top = ax.get_ylim()
-    ax.set_ylim(max(bottom, low - margin), min(top, high + margin))
+    bottom, top = max(bottom, low - margin), min(top, high + margin)
+    lower, upper = bounds
+    # A hair past the bound, so that a line at 100 % is drawn inside the axes.
+    pad = 0.01 * (top - bottom)
+    if lower is not None:
+        bottom = max(bottom, lower - pad)
+    if upper is not None:
+        top = min(top, upper + pad)
+    ax.set_ylim(bottom, top)
 
 
 def _finish(ax, unit: str, title: str, legend: bool = True) -> None:
@@ -138,7 +146,8 @@ def _finish(ax, unit: str, title: str, legend: bool = True) -> None:
     if title:
         ax.set_title(title, loc="left", fontsize=9, parse_math=False)
     if legend:
-        ax.legend(loc="upper left", fontsize=7.5, frameon=False, ncol=3)
+        # Below the axes: inside them, the legend covers the data it explains.
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), fontsize=7.5, frameon=False, ncol=5)
     ax.figure.tight_layout(pad=0.4)
 
 

@@ -14,11 +14,13 @@ from collections.abc import Callable
 import pandas as pd
 from django.db.models import Q, QuerySet
 
-from analytics.forecasting import NotEnoughData, forecast_series, history_frame
+from analytics.choices import DetectorKind
+from analytics.forecasting import NotEnoughData, forecast_series, history_frame, series_bounds
 from analytics.models import Alert, Anomaly, AnomalyEvent
 from ingestion.models import Series
 from ingestion.queries import downsample, read_series_frame, select_series
 from ingestion.selectors import parse_selector
+from ingestion.time_range import parse_duration
 from reports import builders
 
 MAX_BUCKETS = 2000  # per series, for coverage and peer groups: enough to see a 10-minute gap in two weeks
@@ -37,7 +39,9 @@ def series_in_scope(selector: str) -> QuerySet:
 
 
 def series_info(series: Series) -> builders.SeriesInfo:
-    return builders.SeriesInfo(series.key, series.metric, series.labels, series.unit, series.capacity)
+    return builders.SeriesInfo(
+        series.key, series.metric, series.labels, series.unit, series.capacity, series_bounds(series)
+    )
 
 
 def coverage(series: list[Series], start: dt.datetime, end: dt.datetime) -> list[builders.Coverage]:
@@ -77,6 +81,7 @@ def _forecast(series: Series, end: dt.datetime, history: dt.timedelta, horizon: 
         item.not_forecast_because = str(exc)
         return item
     item.forecast, item.model, item.skill = result.frame, result.model, result.skill
+    item.method = result.method
     item.threshold, item.crossing = result.threshold, result.crossing
     return item
 
@@ -104,9 +109,17 @@ def _event(row: AnomalyEvent) -> builders.EventInput:
         n_points=row.n_points,
         direction=row.direction,
         detector=row.detector.name,
+        window=_verdict_window(row.detector),
         context=pd.Series(dtype=float),
         flagged=pd.DataFrame(columns=["value", "expected", "lo", "hi"]),
     )
+
+
+def _verdict_window(detector) -> dt.timedelta | None:
+    """A peer-group detector judges whole windows and stamps each verdict at its window's end."""
+    if detector.kind != DetectorKind.PEER_GROUP:
+        return None
+    return parse_duration(detector.params.get("window", "1h"), "window")
 
 
 def _event_context(row: AnomalyEvent) -> tuple[pd.Series, pd.DataFrame]:
@@ -151,9 +164,12 @@ def peer_groups(series: QuerySet, start: dt.datetime, end: dt.datetime) -> list[
 
 
 def alerts(series: QuerySet, start: dt.datetime, end: dt.datetime) -> list[builders.AlertInput]:
-    """Alerts on these series that were firing at some time in [start, end)."""
+    """Alerts on these series that were firing at some time in [start, end].
+
+    The end is included: a report made at the moment an alert fires must not say that none did.
+    """
     rows = (
-        Alert.objects.filter(series__in=series, fired_at__isnull=False, fired_at__lt=end)
+        Alert.objects.filter(series__in=series, fired_at__isnull=False, fired_at__lte=end)
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
         .select_related("rule", "series")
         .order_by("fired_at")

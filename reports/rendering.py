@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import math
 
 from django.template.loader import render_to_string
 
 from reports import charts
+from reports.builders import words
 from tsmon.spreadsheet import quote_formula
 
 
@@ -41,10 +41,7 @@ def _csv_cell(value):
 def _display(content: dict) -> dict:
     kind = content["kind"]
     extra = {
-        "tables": [
-            {"name": name, "title": t["title"], "columns": t["columns"], "rows": [[_cell(c, v) for c, v in zip(t["columns"], row, strict=True)] for row in t["rows"]]}
-            for name, t in content["tables"].items()
-        ],
+        "tables": [_shown_table(name, t) for name, t in content["tables"].items()],
         "gaps": [{**g, "start": _time(g["start"]), "end": _time(g["end"]), "duration": _duration(g["duration_seconds"])} for g in content["data"]["gaps"]],
         "period_start": _time(content["period"]["start"]),
         "period_end": _time(content["period"]["end"]),
@@ -54,6 +51,7 @@ def _display(content: dict) -> dict:
         extra["charts"] = [_forecast_chart(s) for s in content["series"]]
     elif kind == "capacity":
         extra["charts"] = [_forecast_chart(s) for s in content["reaching"]]
+        extra["chances"] = [_forecast_chart(s) for s in content["possible"]]
     elif kind == "anomaly":
         by_rank = {e["rank"]: e for e in content["events"]}
         extra["event_charts"] = [
@@ -87,16 +85,38 @@ def _display(content: dict) -> dict:
     return extra
 
 
+# Columns whose long values (series keys) may break anywhere: the rest wrap at spaces only.
+BREAKABLE = {"series", "rule"}
+
+
+def _shown_table(name: str, table: dict) -> dict:
+    """The columns of a table the page prints (the CSV has them all), formatted for reading."""
+    shown = table.get("shown") or table["columns"]
+    picks = [table["columns"].index(c) for c in shown]
+    rows = [
+        [{"text": _cell(shown[i], row[p]), "key": shown[i] in BREAKABLE} for i, p in enumerate(picks)]
+        for row in table["rows"]
+    ]
+    return {
+        "name": name,
+        "title": table["title"],
+        "columns": [c.replace("_", " ") for c in shown],
+        "rows": rows,
+    }
+
+
 def _forecast_chart(section: dict) -> dict:
     return {
         **section,
         "svg": charts.forecast_chart(section) if section["history"] else "",
         "ratio": section["skill"].get("ratio_to_seasonal_naive"),
-        "crossing_text": _crossing_text(section["crossing"]),
+        "crossing_text": _crossing_text(section["crossing"], section.get("horizon_end")),
+        "limit_text": _value(section["threshold"], section["unit"]),
+        "chance_at": _time(section["chance"]["at"]) if section.get("chance") else "",
         "horizon_rows": [
             {
                 "horizon": h["horizon"],
-                "at": _time(h["ts"]),
+                "at": f"{_time(h['ts'])[:-4]}–{_short_time(h['until'])[-5:]} UTC",
                 "mean": _cell("mean", h.get("mean")),
                 "i80": f"{_cell('lo', h.get('lo-80'))} – {_cell('hi', h.get('hi-80'))}",
                 "i95": f"{_cell('lo', h.get('lo-95'))} – {_cell('hi', h.get('hi-95'))}",
@@ -106,11 +126,16 @@ def _forecast_chart(section: dict) -> dict:
     }
 
 
-def _crossing_text(crossing: dict | None) -> str:
+def _crossing_text(crossing: dict | None, horizon_end: str | None) -> str:
+    """`3.0 days (2.8–3.1, 95 % interval), around Thu 19 Nov 2026 06:00 UTC`."""
     if not crossing or not crossing["expected"]:
         return ""
-    high = f"{crossing['days_high']:.1f}" if crossing["days_high"] is not None else "beyond the horizon"
-    low = f"{crossing['days_low']:.1f}" if crossing["days_low"] is not None else "?"
+    high = (
+        f"{crossing['days_high']:.1f}"
+        if crossing["days_high"] is not None
+        else f"beyond {_short_time(horizon_end)}"
+    )
+    low = f"{crossing['days_low']:.1f}" if crossing["days_low"] is not None else "now"
     return f"{crossing['days']:.1f} days ({low}–{high}, {crossing['level']:g} % interval), around {_time(crossing['expected'])}"
 
 
@@ -120,18 +145,14 @@ def _cell(column: str, value) -> str:
     if column.endswith("_seconds") and isinstance(value, int | float):
         return _duration(value)
     if isinstance(value, float):
-        return _number(value)
+        return words.number(value)
     if isinstance(value, str) and len(value) >= 20 and value[4] == "-" and value[10] == "T":
         return _short_time(value)
     return str(value)
 
 
-def _number(value: float) -> str:
-    if not math.isfinite(value):
-        return "–"
-    if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-2):
-        return f"{value:.3g}"
-    return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.1f}"
+def _value(value: float | None, unit: str) -> str:
+    return "" if value is None else words.value_with_unit(value, unit)
 
 
 def _time(text: str | None) -> str:

@@ -40,6 +40,7 @@ def disk(host: str, rate_per_day: float, last: float) -> SeriesForecastInput:
         {"host": host, "mount": "/"},
         "percent",
         100.0,
+        (0.0, 100.0),
     )
     return SeriesForecastInput(
         info, history, frame, "RegressionForecaster", {}, 100.0, time_to_threshold(frame, 100.0)
@@ -54,7 +55,7 @@ def test_the_capacity_report_puts_the_resource_that_fills_first_on_top():
 
     rows = content["tables"]["capacity"]["rows"]
     assert [r[1] for r in rows] == ['disk_used_percent{host="fast",mount="/"}']  # the slow one needs 50 days
-    assert content["summary"][0].startswith("disk / on fast fills in 4.0 days (3.4–4.6)")
+    assert content["summary"][0].startswith("disk / on fast fills in 4.0 days (95 % interval 3.4–4.6 days)")
     assert rows[0][7] == pytest.approx(4.0, abs=0.05)
 
 
@@ -128,7 +129,7 @@ def test_events_are_ranked_by_score_then_duration_and_grouped_by_host():
         {"host": "b", "metrics": [{"metric": "cpu", "events": [1]}]},
         {"host": "a", "metrics": [{"metric": "cpu", "events": [2, 3]}]},
     ]
-    assert content["summary"][0] == "3 anomaly events in 2 series on 2 hosts."
+    assert content["summary"][0].startswith("3 anomaly events in 2 series on 2 hosts, in 3 incidents")
     assert content["summary"][-1] == "No alerts fired."
 
 

@@ -5,6 +5,7 @@ fills; the reports are generated once for the module, the way the
 scheduler makes them (request, then `process_pending_reports`).
 """
 
+import copy
 import csv as csv_module
 import datetime as dt
 import io
@@ -21,8 +22,10 @@ from rest_framework.test import APIClient
 from ingestion import demo
 from ingestion.models import ApiKey
 from reports import jobs
+from reports.builders.words import when
 from reports.models import Report
 from reports.tests.demo_reports import END, NOW, make_demo_reports, remove_demo_reports
+from reports.tests.statement_checks import sentences_about, stated_spans, truth_name, values_outside_bounds
 
 DATA_DISK = 'disk_used_percent{host="db-1",mount="/var/lib/postgresql"}'
 
@@ -35,7 +38,7 @@ def reports(django_db_setup, django_db_blocker):
             jobs.request_report("capacity", NOW, selector="disk_used_percent", params={"days": 14}).pk, NOW
         )
         yield made
-        remove_demo_reports()
+        remove_demo_reports(made)
 
 
 def true_time_the_data_disk_is_full() -> dt.datetime:
@@ -108,11 +111,17 @@ def test_the_anomaly_report_ranks_events_and_charts_them_with_the_expected_band(
 
 
 def test_the_alerts_that_fired_are_listed_with_how_long_they_lasted(reports):
-    table = reports["anomaly"].content["tables"]["alerts"]
+    content = reports["anomaly"].content
+    rows = content["tables"]["alerts"]["rows"]
 
-    assert table["rows"] == [
-        ["HighCPU", "warning", 'cpu_usage_percent{host="web-1"}', "2026-11-11T14:02:00Z", "2026-11-11T14:11:00Z", 540.0, "resolved"]
-    ]  # fmt: skip
+    assert ["HighCPU", "warning", 'cpu_usage_percent{host="web-1"}', "2026-11-11T14:02:00Z", "2026-11-11T14:11:00Z", 540.0, "resolved"] in rows  # fmt: skip
+    # The demo's own rules fire in the round that ends the period: the report says so, not "none fired".
+    firing = sorted((r[0], r[2]) for r in rows if r[-1] == "firing")
+    assert firing == [
+        ("disk full within 7 days", DATA_DISK),
+        ("memory above 80 %", 'memory_used_percent{host="web-2"}'),
+    ]
+    assert content["summary"][-1].startswith("3 alerts fired, 2 still firing at the end of the period: ")
 
 
 def test_the_forecast_report_shows_history_bands_horizons_and_skill(reports):
@@ -123,8 +132,8 @@ def test_the_forecast_report_shows_history_bands_horizons_and_skill(reports):
     assert all(h["lo-95"] <= h["lo-80"] <= h["mean"] <= h["hi-80"] <= h["hi-95"] for h in disk["horizons"])
     assert disk["skill"]["ratio_to_seasonal_naive"] < 1
     assert disk["crossing"]["expected"] is not None
-    assert content["data"]["n_series"] == 2 and content["data"]["gaps"] == []
-    assert reports["forecast"].html.count("<svg") == 2
+    assert content["data"]["n_series"] == 25 and content["data"]["gaps"] == []
+    assert reports["forecast"].html.count("<svg") == 25
 
 
 def test_a_report_is_self_contained(reports):
@@ -182,6 +191,101 @@ def test_the_pages_list_and_show_reports_behind_login(reports, client):
     assert document.content.decode() == report.html
 
 
+# What each report says, against the demo's truth table ---------------------------------
+
+TRENDS = ("leak", "filling")  # injected trends towards a limit: the capacity report's subject
+STATED_SLACK = dt.timedelta(hours=2)  # detection lag, and the peer detector's hourly windows
+
+
+def injected(reports, *kinds):
+    return [a for a in reports["demo"].anomalies if a.kind in kinds]
+
+
+def test_the_anomaly_summary_names_every_injected_anomaly_once_at_its_time(reports):
+    summary = reports["anomaly"].summary
+    anomalies = [a for a in reports["demo"].anomalies if a.kind != "filling"]  # a trend, not an anomaly
+
+    for anomaly in anomalies:
+        about = sentences_about(summary, truth_name(anomaly))
+        assert len(about) == 1, (anomaly.kind, summary)
+        spans = stated_spans(about[0], END.year, NOW)
+        assert spans, about
+        for start, end in spans:
+            assert start <= anomaly.end and end >= anomaly.start, (anomaly.kind, about[0])
+            # A 3-hour shift is not a day-long anomaly.
+            assert end - start <= anomaly.end - anomaly.start + STATED_SLACK, (anomaly.kind, about[0])
+    leak = injected(reports, "leak")[0]
+    assert "still so at the end of the period" in sentences_about(summary, truth_name(leak))[0]
+
+
+def test_the_capacity_summary_names_the_injected_trends_and_only_them(reports):
+    content = reports["capacity"].content
+    trends = {truth_name(a) for a in injected(reports, *TRENDS)}
+    filling = [s for s in content["summary"] if " fills in " in s or " reaches " in s]
+
+    assert {s.split(" fills in ")[0] for s in filling} == trends
+    for section in content["reaching"]:
+        (sentence,) = sentences_about(content["summary"], section["name"])
+        crossing = section["crossing"]
+        assert f" in {crossing['days']:.1f} days (" in sentence and when(crossing["expected"]) in sentence
+    disk = next(s for s in content["reaching"] if s["key"] == DATA_DISK)["crossing"]
+    assert parse(disk["earliest"]) <= true_time_the_data_disk_is_full() <= parse(disk["latest"])
+    leak = next(s for s in content["reaching"] if s["key"] == 'memory_used_percent{host="web-2"}')
+    latest = leak["crossing"]["latest"] or leak["horizon_end"]
+    assert parse(leak["crossing"]["earliest"]) <= true_time_the_leak_fills() <= parse(latest)
+
+
+def test_may_reach_is_said_only_with_the_probability_behind_it(reports):
+    for kind in ("capacity", "forecast"):
+        summary = reports[kind].summary
+        for sentence in summary:
+            if "interval reaches" in sentence or "may reach" in sentence:
+                assert re.search(r"a chance of [0-9.]+ % or more", sentence), sentence
+        html = reports[kind].html
+        assert "may reach" not in html and "only if they follow" not in html, kind
+
+
+def test_the_forecast_summary_counts_what_forecast_each_series(reports):
+    content = reports["forecast"].content
+    counts = re.search(
+        r"(\d+) of (\d+) series forecast: (\d+) by a model that beat seasonal naive .*, (\d+) by seasonal naive itself",
+        content["summary"][-1],
+    )
+    series = content["series"]
+
+    assert counts and int(counts[2]) == len(series) == 25
+    assert int(counts[4]) == sum(1 for s in series if s["method"] == "seasonal naive (the last day repeated)")
+    assert int(counts[3]) + int(counts[4]) <= int(counts[1])
+    filling = {s.split(" fills in ")[0] for s in content["summary"] if " fills in " in s}
+    assert filling == {truth_name(a) for a in injected(reports, *TRENDS)}
+
+
+@pytest.mark.parametrize("kind", ["capacity", "anomaly", "forecast"])
+def test_no_report_states_a_value_its_series_cannot_take(reports, kind):
+    assert values_outside_bounds(reports[kind].content) == []
+
+
+def test_the_bounds_check_fails_on_an_impossible_value(reports):
+    content = copy.deepcopy(reports["forecast"].content)
+    disk = next(s for s in content["series"] if s["key"] == DATA_DISK)
+    disk["forecast"][-1]["hi-95"] = 100.1
+    content["summary"].append("cpu on web-1 reaches 110.1 % tomorrow.")
+
+    problems = values_outside_bounds(content)
+
+    assert problems == [f"{DATA_DISK}: 100.1", "'cpu on web-1 reaches 110.1 % tomorrow.': 110.1 %"]
+
+
+def true_time_the_leak_fills() -> dt.datetime:
+    """Continue web-2's noise-free memory (the daily load and the injected straight leak) to 100 %."""
+    data = demo.build_demo(END)
+    leak = injected({"demo": data}, "leak")[0]
+    rate = 30 / ((leak.end - leak.start) / dt.timedelta(minutes=1))  # points per minute
+    future = demo._Clock(END + dt.timedelta(minutes=1), 30 * 1440).business_load()
+    level = 52 + 6 * future + 30 + rate * np.arange(1, len(future) + 1)
+    return END + dt.timedelta(minutes=1 + int(np.argmax(level >= 100)))
+
+
 def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -219,3 +323,29 @@ def test_a_report_displays_its_charts_in_headless_chromium_without_network(repor
     assert shot.stat().st_size > 50_000  # a blank page is a few kilobytes
     if os.environ.get("TSMON_KEEP_SCREENSHOT"):
         shutil.copy(shot, os.environ["TSMON_KEEP_SCREENSHOT"])
+
+
+A4_CSS_PIXELS = (794, 1123)  # 210 × 297 mm at 96 px per inch
+
+
+@pytest.mark.browser
+@pytest.mark.django_db
+@pytest.mark.skipif(chromium() is None and not os.environ.get("CI"), reason="needs Debian's chromium package")
+def test_every_report_table_fits_the_width_of_a_printed_page(reports):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": A4_CSS_PIXELS[0], "height": A4_CSS_PIXELS[1]})
+        page.emulate_media(media="print")
+        overflowing = {}
+        for kind in ("capacity", "anomaly", "forecast"):
+            page.set_content(reports[kind].html)
+            overflowing[kind] = page.evaluate(
+                """() => [...document.querySelectorAll('table')]
+                    .filter(t => t.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+                    .map(t => t.rows[0].innerText)"""
+            )
+        browser.close()
+
+    assert overflowing == {"capacity": [], "anomaly": [], "forecast": []}
