@@ -33,7 +33,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from ingestion import partitions
 from ingestion.copy_binary import SQL_TS, SQL_US, chunk_rows, copy_out, row_dtype, timestamps_us
@@ -87,10 +87,27 @@ def compact(slice_rows: int = SLICE_ROWS) -> CompactionResult:
             chunks + result.chunks_written,
         )
     if not connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM {LANDING}")  # so the next reads scan no dead rows
+        _reclaim_landing()
     logger.debug("compacted %d landing rows (%d new points) into %d chunks", taken, points, chunks)
     return CompactionResult(taken, points, chunks)
+
+
+def _reclaim_landing() -> None:
+    """Give the emptied landing table's space back: TRUNCATE it if no one is
+    using it and nothing landed since (a lock taken without waiting, so no
+    writer queues behind it), else VACUUM it so the next writes reuse the
+    space and the next reads scan no dead rows."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {LANDING} IN ACCESS EXCLUSIVE MODE NOWAIT")
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {LANDING})")
+            if not cursor.fetchone()[0]:
+                cursor.execute(f"TRUNCATE {LANDING}")
+                return
+    except OperationalError:  # in use: a writer or a reader holds it
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM {LANDING}")
 
 
 def _landing_days():
