@@ -27,6 +27,10 @@ from reports.models import Report
 from reports.tests.demo_reports import END, NOW, make_demo_reports, remove_demo_reports
 from reports.tests.statement_checks import sentences_about, stated_spans, truth_name, values_outside_bounds
 
+# Every test: the module's reports are made on the test database, which a
+# test without the mark, run alone, would not have connected to.
+pytestmark = pytest.mark.django_db
+
 DATA_DISK = 'disk_used_percent{host="db-1",mount="/var/lib/postgresql"}'
 
 
@@ -144,7 +148,6 @@ def test_a_report_is_self_contained(reports):
         assert links == [] and "<script" not in html, kind  # only references inside the page (#clip-path)
 
 
-@pytest.mark.django_db
 def test_the_api_requests_lists_and_downloads_reports(reports):
     admin_key = ApiKey.issue("admin", ["admin"])[1]
     client = APIClient(HTTP_AUTHORIZATION=f"Bearer {admin_key}")
@@ -164,7 +167,6 @@ def test_the_api_requests_lists_and_downloads_reports(reports):
     assert pending.status_code == 409
 
 
-@pytest.mark.django_db
 def test_the_api_names_a_bad_parameter(reports):
     client = APIClient(HTTP_AUTHORIZATION=f"Bearer {ApiKey.issue('admin', ['admin'])[1]}")
 
@@ -177,7 +179,6 @@ def test_the_api_names_a_bad_parameter(reports):
     assert reader.post("/api/v1/reports", {"kind": "anomaly"}, format="json").status_code == 403
 
 
-@pytest.mark.django_db
 def test_the_pages_list_and_show_reports_behind_login(reports, client):
     report = reports["disks"]
     assert client.get("/reports/").status_code == 302
@@ -294,7 +295,6 @@ def chromium() -> str | None:
 @pytest.mark.browser
 # Reads the module's reports only, but marked so that pytest-django sets up
 # the test database when this is the only test selected (`-m browser`).
-@pytest.mark.django_db
 @pytest.mark.skipif(chromium() is None and not os.environ.get("CI"), reason="needs Debian's chromium package")
 def test_a_report_displays_its_charts_in_headless_chromium_without_network(reports, tmp_path):
     page = tmp_path / "report.html"
@@ -330,7 +330,6 @@ A4_CSS_PIXELS = (794, 1123)  # 210 × 297 mm at 96 px per inch
 
 
 @pytest.mark.browser
-@pytest.mark.django_db
 @pytest.mark.skipif(chromium() is None and not os.environ.get("CI"), reason="needs Debian's chromium package")
 def test_every_report_table_fits_the_width_of_a_printed_page(reports):
     from playwright.sync_api import sync_playwright
