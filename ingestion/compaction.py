@@ -37,6 +37,7 @@ from django.db import OperationalError, connection, transaction
 
 from ingestion import partitions
 from ingestion.copy_binary import SQL_TS, SQL_US, chunk_rows, copy_out, row_dtype, timestamps_us
+from ingestion.first_values import first_of_each
 from ingestion.series_deletion import HOLD_AGAINST_DELETION_SQL
 
 logger = logging.getLogger(__name__)
@@ -140,9 +141,9 @@ def _compact_slice_once(k: int, n_slices: int) -> CompactionResult:
         )
         if not len(landed):
             return CompactionResult(0, 0, 0)
-        new = _first_of_each(
-            landed["series_id"], timestamps_us(landed["ts"]), landed["value"], landed["batch"]
-        )
+        sid, ts = landed["series_id"].astype(np.int64), timestamps_us(landed["ts"])
+        keep = first_of_each(sid, ts, landed["batch"])
+        new = sid[keep], ts[keep], landed["value"][keep].astype(np.float64)
         targets, new_segments = _place(cursor, *new[:2])
         old = _take_chunks(cursor, targets)
         sid, ts, values, segments = _merge(old, (*new, new_segments))
@@ -151,15 +152,6 @@ def _compact_slice_once(k: int, n_slices: int) -> CompactionResult:
         payload = chunk_rows((int(sid[a]), ts[a:b], values[a:b]) for a, b in pieces)
         cursor.copy_expert(f"COPY {CHUNKS} FROM STDIN WITH (FORMAT binary)", io.BytesIO(payload))
         return CompactionResult(len(landed), len(sid) - len(old[0]), len(pieces))
-
-
-def _first_of_each(series_ids, ts_us, values, batches):
-    """Sorted by (series, ts), one point per (series, ts): the lowest batch's."""
-    order = np.lexsort((batches, ts_us, series_ids))
-    sid, ts, val = series_ids[order].astype(np.int64), ts_us[order], values[order].astype(np.float64)
-    first = np.ones(len(sid), dtype=bool)
-    first[1:] = (sid[1:] != sid[:-1]) | (ts[1:] != ts[:-1])
-    return sid[first], ts[first], val[first]
 
 
 def _place(cursor, sid: np.ndarray, ts: np.ndarray):
@@ -258,14 +250,12 @@ def _take_chunks(cursor, targets: dict[tuple[int, int], int]):
 
 
 def _merge(old, new):
-    """One sorted run of (series, ts, value, segment), chunked points first
-    where a (series, ts) is in both."""
+    """One run of (series, ts, value, segment) in (series, ts) order, the
+    chunk's point where a (series, ts) is in both. Segments rise with time
+    within a series, so this is segment order too."""
     sid, ts, values, segments = (np.concatenate([a, b]) for a, b in zip(old, new, strict=True))
     rank = np.r_[np.zeros(len(old[0]), dtype=np.int8), np.ones(len(new[0]), dtype=np.int8)]
-    order = np.lexsort((rank, ts, segments, sid))
-    sid, ts, values, segments = sid[order], ts[order], values[order], segments[order]
-    keep = np.ones(len(sid), dtype=bool)
-    keep[1:] = (sid[1:] != sid[:-1]) | (ts[1:] != ts[:-1])
+    keep = first_of_each(sid, ts, rank)
     return sid[keep], ts[keep], values[keep], segments[keep]
 
 

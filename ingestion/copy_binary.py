@@ -50,9 +50,9 @@ def timestamps_us(pg_us: np.ndarray) -> np.ndarray:
     return pg_us.astype(np.int64) + PG_EPOCH_US
 
 
-_CHUNK_HEAD = row_dtype(
-    ("series_id", ">i8"), ("first_ts", ">i8"), ("last_ts", ">i8"), ("n", ">i4"), ("step_us", ">i8")
-)
+_CHUNK_HEAD = row_dtype(("series_id", ">i8"), ("first_ts", ">i8"), ("last_ts", ">i8"), ("n", ">i4"))
+_FIELD8 = np.dtype([("len", ">i4"), ("value", ">i8")])  # one bigint field with its length word
+_NULL = np.array([-1], dtype=">i4").tobytes()  # a NULL field: length -1, no bytes
 _ARRAY_HEAD = np.dtype(
     [("len", ">i4"), ("ndim", ">i4"), ("flags", ">i4"), ("oid", ">i4"), ("dim", ">i4"), ("lbound", ">i4")]
 )
@@ -66,23 +66,23 @@ def chunk_rows(chunks: Iterable[tuple[int, np.ndarray, np.ndarray]]) -> bytes:
     for series_id, ts_us, values in chunks:
         head = np.zeros(1, dtype=_CHUNK_HEAD)
         head["n_fields"] = 7
-        head["len_series_id"] = head["len_first_ts"] = head["len_last_ts"] = head["len_step_us"] = 8
+        head["len_series_id"] = head["len_first_ts"] = head["len_last_ts"] = 8
         head["len_n"] = 4
         head["series_id"], head["n"] = series_id, len(ts_us)
         head["first_ts"], head["last_ts"] = ts_us[0] - PG_EPOCH_US, ts_us[-1] - PG_EPOCH_US
         steps = np.diff(ts_us)
-        if len(steps) == 0 or (steps == steps[0]).all():
-            head["step_us"] = steps[0] if len(steps) else 0
-            deltas = np.empty(0, dtype=np.int64)
+        first_step = steps[0] if len(steps) else 0
+        if (steps == first_step).all():
+            step, deltas = _step(first_step), np.empty(0, dtype=np.int64)
         else:
-            head["len_step_us"] = -1  # NULL: irregular, the deltas say
-            deltas = np.r_[0, steps]
-        row = head.tobytes()
-        if head["len_step_us"][0] < 0:
-            row = row[:-8]  # a NULL field has no bytes
-        parts += [row, _array(deltas, _INT8_OID), _array(values, _FLOAT8_OID)]
+            step, deltas = _NULL, np.r_[0, steps]
+        parts += [head.tobytes(), step, _array(deltas, _INT8_OID), _array(values, _FLOAT8_OID)]
     parts.append(TRAILER)
     return b"".join(parts)
+
+
+def _step(step_us: int) -> bytes:
+    return np.array([(8, step_us)], dtype=_FIELD8).tobytes()
 
 
 def _array(values: np.ndarray, oid: int) -> bytes:

@@ -38,11 +38,15 @@ REMOTE_WRITE_BODY = {
 }
 
 
+DUPLICATES_HELP = (
+    "points repeated in the request or already stored, kept as they were (a point sent again within"
+    " about a minute of its series' newest may count as written; reads keep its first value all the same)"
+)
+
+
 class WriteCountsSerializer(serializers.Serializer):
     written = serializers.IntegerField(help_text="points newly stored")
-    duplicates = serializers.IntegerField(
-        help_text="points already stored (a re-sent batch), kept as they were"
-    )
+    duplicates = serializers.IntegerField(help_text=DUPLICATES_HELP)
     series_created = serializers.IntegerField()
 
 
@@ -58,7 +62,7 @@ class WriteRefusedSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     written = serializers.IntegerField(required=False, help_text="points newly stored")
-    duplicates = serializers.IntegerField(required=False, help_text="points already stored")
+    duplicates = serializers.IntegerField(required=False, help_text=DUPLICATES_HELP)
     series_created = serializers.IntegerField(required=False)
     errors = LineErrorSerializer(many=True, required=False, help_text="the first 100 refused lines")
     errors_total = serializers.IntegerField(required=False)

@@ -20,7 +20,17 @@ from typing import NamedTuple
 import numpy as np
 from django.db import DatabaseError, connection, transaction
 
-from ingestion.copy_binary import SQL_TS, SQL_US, copy_out, row_dtype, timestamps_us
+from ingestion.copy_binary import (
+    HEADER,
+    PG_EPOCH_US,
+    SQL_TS,
+    SQL_US,
+    TRAILER,
+    copy_out,
+    row_dtype,
+    timestamps_us,
+)
+from ingestion.first_values import first_of_each
 from ingestion.samples import LineError, Sample, SampleColumns
 from ingestion.series_cache import SeriesResolver
 from ingestion.series_deletion import HOLD_AGAINST_DELETION_SQL
@@ -30,24 +40,8 @@ __all__ = ["LAST_TS_RESOLUTION_US", "WriteResult", "copy_payload", "write_sample
 
 logger = logging.getLogger(__name__)
 
-# PostgreSQL's binary timestamps count microseconds from 2000-01-01 UTC.
-_PG_EPOCH_US = 946_684_800_000_000
-_ROW = np.dtype(
-    [
-        ("n_fields", ">i2"),
-        ("len_series", ">i4"),
-        ("series_id", ">i8"),
-        ("len_ts", ">i4"),
-        ("ts", ">i8"),
-        ("len_value", ">i4"),
-        ("value", ">f8"),
-        ("len_batch", ">i4"),
-        ("batch", ">i8"),
-    ]
-)
+_ROW = row_dtype(("series_id", ">i8"), ("ts", ">i8"), ("value", ">f8"), ("batch", ">i8"))
 _STORED = row_dtype(("series_id", ">i8"), ("ts", ">i8"))
-_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
-_COPY_TRAILER = b"\xff\xff"
 LANDING = "ingestion_landing"
 _COPY = f"COPY {LANDING} (series_id, ts, value, batch) FROM STDIN WITH (FORMAT binary)"
 
@@ -56,8 +50,8 @@ _spans = SpanBook()
 
 
 class WriteResult(NamedTuple):
-    written: int  # points stored (a point sent before is stored again; reads keep its first value)
-    duplicates: int  # points repeated within the batch, of which the first was kept
+    written: int  # points stored (see already_stored for one sent again within a minute)
+    duplicates: int  # points repeated within the batch or found stored already: not written
     series_created: int
     refused: (
         tuple[LineError, ...] | list[LineError]
@@ -109,7 +103,8 @@ def _write_once(samples: Sequence[Sample], source, key, lazy_spans: bool) -> Wri
         if not samples:
             return WriteResult(0, 0, n_created, refused)
     ts_us, values = _times_and_values(samples)
-    series_ids, ts_us, values = first_of_each_point(series_ids, ts_us, values)
+    keep = first_of_each(series_ids, ts_us, np.arange(len(series_ids)))
+    series_ids, ts_us, values = series_ids[keep], ts_us[keep], values[keep]
     with transaction.atomic():
         spans_stored = _hold_series(series_ids)
         new = ~already_stored(series_ids, ts_us, spans_stored)
@@ -120,18 +115,6 @@ def _write_once(samples: Sequence[Sample], source, key, lazy_spans: bool) -> Wri
     _spans.committed(spans, stored, busy)
     written = int(new.sum())
     return WriteResult(written, len(samples) - written, n_created, refused)
-
-
-def first_of_each_point(series_ids: np.ndarray, ts_us: np.ndarray, values: np.ndarray):
-    """Keep the first occurrence of each (series, ts), in the batch's order."""
-    order = np.lexsort((ts_us, series_ids))  # stable: repeats stay in batch order
-    sid, ts = series_ids[order], ts_us[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (sid[1:] != sid[:-1]) | (ts[1:] != ts[:-1])
-    if first.all():
-        return series_ids, ts_us, values
-    keep = np.sort(order[first])
-    return series_ids[keep], ts_us[keep], values[keep]
 
 
 def _times_and_values(samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray]:
@@ -158,12 +141,12 @@ def copy_payload(series_ids: np.ndarray, ts_us: np.ndarray, values: np.ndarray, 
     """Encode landing rows in PostgreSQL's binary COPY format (vectorised)."""
     rows = np.empty(len(series_ids), dtype=_ROW)
     rows["n_fields"] = 4
-    rows["len_series"] = rows["len_ts"] = rows["len_value"] = rows["len_batch"] = 8
+    rows["len_series_id"] = rows["len_ts"] = rows["len_value"] = rows["len_batch"] = 8
     rows["series_id"] = series_ids
-    rows["ts"] = ts_us - _PG_EPOCH_US
+    rows["ts"] = ts_us - PG_EPOCH_US
     rows["value"] = values
     rows["batch"] = batch
-    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+    return HEADER + rows.tobytes() + TRAILER
 
 
 def _copy_points(series_ids, ts_us, values) -> None:

@@ -7,8 +7,8 @@ import datetime as dt
 from ingestion.samples import Sample, canonical_labels
 
 # Every stored point, as the read function gives it (one per series and ts):
-# a FROM item of (series_id, ts, value).
-ALL_POINTS = "tsmon_series_points(ARRAY(SELECT id FROM ingestion_series), '-infinity', 'infinity')"
+# the view of (series_id, ts, value) over it (ingestion 0006).
+ALL_POINTS = "ingestion_point"
 # The tables that hold points, for TRUNCATE.
 POINT_TABLES = "ingestion_landing, ingestion_chunk"
 

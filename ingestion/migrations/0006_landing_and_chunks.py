@@ -21,7 +21,12 @@ the same answer before and after it. The functions below are the one place
 that rule is written; every reader in tsmon goes through them.
 """
 
+import importlib
+
 from django.db import migrations
+
+# The table this one replaces, as its migration made it (for the way back).
+_POINTS_TABLE = importlib.import_module("ingestion.migrations.0002_points_table")
 
 CREATE = """
 CREATE TABLE ingestion_landing (
@@ -135,14 +140,9 @@ DROP TABLE IF EXISTS ingestion_landing CASCADE;
 """
 
 # Back: one row per point again (the first value of each, by the read rule).
-UNMOVE = """
+UNMOVE = f"""
 DROP VIEW ingestion_point;
-CREATE TABLE ingestion_point (
-    series_id bigint NOT NULL,
-    ts timestamptz NOT NULL,
-    value double precision NOT NULL,
-    PRIMARY KEY (series_id, ts)
-) PARTITION BY RANGE (ts);
+{_POINTS_TABLE.CREATE}
 DO $$
 DECLARE day date;
 BEGIN
@@ -163,7 +163,7 @@ SELECT p.* FROM (SELECT array_agg(id) AS ids FROM ingestion_series) s,
 
 class Migration(migrations.Migration):
     # After the Grafana views over the old table exist, so dropping it (with
-    # them) here is in order; analytics 0008 puts them back over the new layout.
+    # them) here is in order; analytics 0012 puts them back over the new layout.
     dependencies = [
         ("ingestion", "0005_series_ended_at"),
         ("analytics", "0007_grafana_views_host_of_every_series"),

@@ -153,8 +153,7 @@ def stored_points(database_url: str) -> list[tuple[str, str, int, float]]:
             cursor.execute(
                 """
                 SELECT s.metric, s.labels->>'client', extract(epoch FROM p.ts)::bigint, p.value
-                FROM tsmon_series_points(ARRAY(SELECT id FROM ingestion_series), '-infinity', 'infinity') p
-                JOIN ingestion_series s ON s.id = p.series_id
+                FROM ingestion_point p JOIN ingestion_series s ON s.id = p.series_id
                 """
             )
             return cursor.fetchall()
