@@ -347,9 +347,9 @@ class StreamingDetector:
                 self.first_ts_ -= int(self.warmup_seconds * 1e9)
             self.learning_ = self.n_seen_ == 0
         if not hasattr(self, "novelty_tolerance"):
-            # Before the likelihood and the new range: it takes both up, the
-            # range from the values it still holds, the likelihood from its
-            # next scores (it applies once a fit finds enough of them).
+            # Pickled before the likelihood and the new range: it takes the
+            # defaults of a new detector (the range rebuilt from the values
+            # it still holds; the likelihood off).
             self.likelihood_window, self.likelihood_history = None, 1000
             self.novelty_tolerance = 0.05
             self.likelihood_ = self._new_likelihood()
