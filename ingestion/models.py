@@ -96,9 +96,9 @@ class Point(models.Model):
 
     Points are stored in a landing table and compressed chunks (migration
     ingestion 0006) and written only by `ingestion.writer`. `ingestion_point`
-    is a view over the read function, one series at a time, so a filter on
-    the series is applied first but a filter on time is not (the times are
-    computed from the chunks): tsmon itself reads through
+    is a view of every point by the read function's rule: a filter on the
+    series reaches both tables, one on time cannot skip chunks (the times
+    are computed from them), so tsmon itself reads through
     `tsmon_series_points(ids, start, end)`. The model also carries the write
     permission (`ingestion.add_point`, ingestion.scopes).
     """

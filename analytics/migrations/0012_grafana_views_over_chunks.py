@@ -9,8 +9,9 @@ is the one to use from Grafana: `FROM tsmon_points_between($__timeFrom(),
 $__timeTo())`. `tsmon_series` lists the series with their first and last
 point's time, for variables. Both call the read
 function once per selected series, so a filter on metric or host is applied
-to the series first. A read-only role needs SELECT on the two points tables
-as well as on the views (the function reads them with the caller's rights).
+to the series first. A read-only role needs SELECT on `ingestion_chunk` and
+the view `ingestion_landed` as well as on these (the function reads them
+with the caller's rights).
 """
 
 from django.db import migrations

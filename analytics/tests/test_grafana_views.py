@@ -82,7 +82,7 @@ def test_a_read_only_role_sees_the_views_and_nothing_else(stored):
         query("CREATE ROLE tsmon_grafana_probe NOLOGIN")
         query(
             "GRANT SELECT ON tsmon_points, tsmon_series, tsmon_anomalies, tsmon_anomaly_events,"
-            " ingestion_landing, ingestion_chunk TO tsmon_grafana_probe"
+            " ingestion_landed, ingestion_chunk TO tsmon_grafana_probe"
         )
         query("SET LOCAL ROLE tsmon_grafana_probe")
         assert query("SELECT count(*) FROM tsmon_points")[0][0] == 240

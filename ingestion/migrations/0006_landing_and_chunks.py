@@ -17,8 +17,9 @@ a series never overlap in time. The table is partitioned by day on
 Which value a read gets for a (series, ts) stored more than once: the
 chunk's, else that of the landing row with the lowest batch number (the
 write that began first). Compaction keeps that same value, so a read gives
-the same answer before and after it. The functions below are the one place
-that rule is written; every reader in tsmon goes through them.
+the same answer before and after it. The view `ingestion_landed` is the one
+place that rule is written; the read functions below (every reader in tsmon
+goes through them) and the view `ingestion_point` (the ORM's) build on it.
 """
 
 import importlib
@@ -65,6 +66,24 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     WHERE step_us IS NULL
 $$;
 
+-- The landing rows that count: one per (series, ts), the lowest batch's,
+-- and none where a chunk holds the point (the chunk's value wins). A filter
+-- on series_id and ts reaches the landing scan.
+CREATE VIEW ingestion_landed AS
+SELECT l.series_id, l.ts, l.value FROM (
+    SELECT DISTINCT ON (series_id, ts) series_id, ts, value
+    FROM ingestion_landing
+    ORDER BY series_id, ts, batch
+) l
+-- A landing row inside a chunk's range (late, or sent again) is looked up in
+-- that chunk; a fresh one finds no chunk and costs one index probe.
+WHERE NOT EXISTS (
+    SELECT 1 FROM ingestion_chunk c
+    WHERE c.series_id = l.series_id AND c.first_ts <= l.ts AND c.first_ts >= date_trunc('day', l.ts, 'UTC')
+      AND c.last_ts >= l.ts
+      AND l.ts IN (SELECT q.ts FROM tsmon_chunk_points(c.first_ts, c.step_us, c.ts_deltas, c.vals) q)
+);
+
 -- Every point of the series `ids` in [t0, t1), each (series, ts) once.
 CREATE FUNCTION tsmon_series_points(ids bigint[], t0 timestamptz, t1 timestamptz)
 RETURNS TABLE (series_id bigint, ts timestamptz, value double precision)
@@ -76,20 +95,8 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     WHERE c.series_id = ANY(ids) AND c.first_ts < t1 AND c.first_ts >= date_trunc('day', t0, 'UTC')
       AND c.last_ts >= t0 AND p.ts >= t0 AND p.ts < t1
     UNION ALL
-    SELECT l.series_id, l.ts, l.value FROM (
-        SELECT DISTINCT ON (l.series_id, l.ts) l.series_id, l.ts, l.value
-        FROM ingestion_landing l
-        WHERE l.series_id = ANY(ids) AND l.ts >= t0 AND l.ts < t1
-        ORDER BY l.series_id, l.ts, l.batch
-    ) l
-    -- A landing row inside a chunk's range (late, or sent again) is looked
-    -- up in that chunk; a fresh one finds no chunk and costs one index probe.
-    WHERE NOT EXISTS (
-        SELECT 1 FROM ingestion_chunk c
-        WHERE c.series_id = l.series_id AND c.first_ts <= l.ts AND c.first_ts >= date_trunc('day', l.ts, 'UTC')
-          AND c.last_ts >= l.ts
-          AND l.ts IN (SELECT q.ts FROM tsmon_chunk_points(c.first_ts, c.step_us, c.ts_deltas, c.vals) q)
-    )
+    SELECT l.series_id, l.ts, l.value FROM ingestion_landed l
+    WHERE l.series_id = ANY(ids) AND l.ts >= t0 AND l.ts < t1
 $$;
 
 -- The latest point in [t0, t1) of each of the series `ids` that has one.
@@ -123,16 +130,21 @@ INSERT INTO ingestion_landing (series_id, ts, value, batch)
 SELECT series_id, ts, value, 0 FROM ingestion_point;
 DROP TABLE ingestion_point CASCADE;
 
--- For the ORM (ingestion.models.Point) and ad-hoc SQL: every point, read
--- one series at a time, so a filter on series_id is applied first.
+-- For the ORM (ingestion.models.Point) and ad-hoc SQL: every point. A filter
+-- on series_id reaches both tables; one on ts cannot skip chunks (the times
+-- are computed from them): tsmon_series_points can.
 CREATE VIEW ingestion_point AS
-SELECT p.series_id, p.ts, p.value
-FROM ingestion_series s CROSS JOIN LATERAL tsmon_series_points(ARRAY[s.id], '-infinity', 'infinity') p;
+SELECT c.series_id, p.ts, p.value
+FROM ingestion_chunk c
+CROSS JOIN LATERAL tsmon_chunk_points(c.first_ts, c.step_us, c.ts_deltas, c.vals) p
+UNION ALL
+SELECT series_id, ts, value FROM ingestion_landed;
 """
 
 DROP = """
 DROP FUNCTION IF EXISTS tsmon_latest_points(bigint[], timestamptz, timestamptz);
 DROP FUNCTION IF EXISTS tsmon_series_points(bigint[], timestamptz, timestamptz) CASCADE;
+DROP VIEW IF EXISTS ingestion_landed;
 DROP FUNCTION IF EXISTS tsmon_chunk_points(timestamptz, bigint, bigint[], double precision[]);
 DROP TABLE IF EXISTS ingestion_chunk CASCADE;
 DROP SEQUENCE IF EXISTS ingestion_landing_batch;
