@@ -25,6 +25,12 @@ _TIME_STEPS = [
     dt.timedelta(seconds=s)
     for s in (1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 ] + [dt.timedelta(days=d) for d in (2, 7, 14, 30)]
+# The colours of several series on one chart (peers): Tableau 10, matplotlib's
+# default cycle, so a chart exported through matplotlib has the same colours.
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
 
 
 @dataclass
@@ -54,6 +60,15 @@ class Span:
 
 
 @dataclass
+class Line:
+    """One of several series drawn on one chart (peers), each in a colour of its own."""
+
+    ts: np.ndarray  # epoch seconds, float64
+    value: np.ndarray  # NaN = no data
+    label: str
+
+
+@dataclass
 class ChartData:
     """Everything one chart shows; only `start`, `end` and the values are required."""
 
@@ -68,6 +83,7 @@ class ChartData:
     forecast: list[Band] = field(default_factory=list)  # widest first
     anomalies: list[Marker] = field(default_factory=list)
     events: list[Span] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)  # series beside `value` (which may then be empty)
     threshold: float | None = None
     now: dt.datetime | None = None
     unit: str = ""
@@ -108,6 +124,7 @@ def render_chart(data: ChartData) -> str:
         _band(scale, data.rolling, "rolling-band") if data.rolling else "",
         _envelope(scale, data),
         _line(scale, data.ts, data.value, "value-line", data.step_seconds),
+        *(_series_line(scale, line, i, data.step_seconds) for i, line in enumerate(data.lines)),
         _centre_lines(scale, data),
         _threshold(scale, data.threshold),
         _now(scale, data.now),
@@ -139,7 +156,7 @@ def render_sparkline(values: list[float | None], title: str = "") -> str:
 
 
 def _value_range(data: ChartData) -> tuple[float, float]:
-    arrays = [data.value, data.value_min, data.value_max]
+    arrays = [data.value, data.value_min, data.value_max, *(line.value for line in data.lines)]
     if data.rolling is not None:
         arrays += [data.rolling.lo, data.rolling.hi]
     for band in data.forecast:
@@ -230,6 +247,25 @@ def _line(scale: _Scale, ts, values, css: str, step_seconds: float | None = None
     breaks = _gaps(np.asarray(ts, dtype=np.float64), step_seconds) if step_seconds else None
     path = _path(scale.x(ts), scale.y(values), breaks)
     return f'<path class="{css}" d="{path}"/>' if path else ""
+
+
+def line_colour(index: int) -> str:
+    """The colour of the `index`-th of several series on one chart."""
+    return PALETTE[index % len(PALETTE)]
+
+
+def _series_line(scale: _Scale, line: Line, index: int, step_seconds: float) -> str:
+    # The colour goes in the line's own --value, which the stylesheet strokes
+    # .value-line with: the page's styles (width, joins) apply unchanged.
+    breaks = _gaps(np.asarray(line.ts, dtype=np.float64), step_seconds)
+    path = _path(scale.x(line.ts), scale.y(line.value), breaks)
+    if not path:
+        return ""
+    label = escape(line.label)
+    return (
+        f'<path class="value-line series-line" style="--value:{line_colour(index)}" data-series="{label}" '
+        f'd="{path}"><title>{label}</title></path>'
+    )
 
 
 def _area(scale: _Scale, ts, lo, hi, css: str, title: str = "") -> str:
@@ -338,7 +374,13 @@ def _x_labels(scale: _Scale, ticks: list[tuple[float, str]]) -> str:
 
 
 def _legend(data: ChartData) -> str:
+    lines = "".join(
+        f'<span class="key key-value" style="--value:{line_colour(i)}">{escape(line.label)}</span>'
+        for i, line in enumerate(data.lines)
+    )
     items = [("value", "value" if data.value_min is None else "value (mean, min–max per bucket)")]
+    if data.lines and not len(data.value):
+        items = []
     if data.rolling is not None:
         items.append(("rolling", data.rolling.label or "rolling mean ± k·std"))
     if data.forecast:
@@ -349,4 +391,4 @@ def _legend(data: ChartData) -> str:
         items.append(("anomaly", f"anomalous point ({len(data.anomalies)})"))
     if data.threshold is not None:
         items.append(("threshold", f"capacity {format_value(data.threshold, data.unit)}"))
-    return "".join(f'<span class="key key-{css}">{escape(text)}</span>' for css, text in items)
+    return lines + "".join(f'<span class="key key-{css}">{escape(text)}</span>' for css, text in items)
