@@ -1,4 +1,5 @@
-"""The time range of a page: a preset span (`range=6h`) ending now or at `end`.
+"""The time range of a page: a preset span (`range=6h`) ending now or at `end`,
+or, with `start` and `end` both given (a chart's drag-to-zoom), that window.
 
 A page without `end` follows the present (and refreshes itself); with `end`
 it shows a fixed window of the past, as Grafana's time picker does. Times
@@ -32,6 +33,7 @@ class PickedRange:
     following: bool  # no `end` given: the window ends now and moves on
     end_text: str  # the `end` as the form's field shows it: `YYYY-MM-DD HH:MM` in the page's zone
     error: str = ""
+    custom: bool = False  # `start` given too (a chart's drag-to-zoom): `key` is the preset that covers it
 
 
 def pick_range(params, now: dt.datetime, default: str = "24h") -> PickedRange:
@@ -46,7 +48,21 @@ def pick_range(params, now: dt.datetime, default: str = "24h") -> PickedRange:
     except ValueError:
         return PickedRange(key, now - span, now, True, "", error=f"{text!r} is not a date and time")
     end = min(end, now)
+    if start := _custom_start(params, end):
+        covering = next((k for k, s in RANGES.items() if s >= end - start), key)
+        return PickedRange(covering, start, end, False, local_input(end), custom=True)
     return PickedRange(key, end - span, end, False, local_input(end))
+
+
+def _custom_start(params, end: dt.datetime) -> dt.datetime | None:
+    """`start` when it is a time before `end`, at most the longest preset before it."""
+    try:
+        start = parse_local((params.get("start") or "").strip())
+    except ValueError:
+        return None
+    if start >= end:
+        return None
+    return max(start, end - max(RANGES.values()))
 
 
 def parse_local(text: str) -> dt.datetime:

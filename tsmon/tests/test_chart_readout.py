@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+from django.contrib.staticfiles import finders
 
 from ingestion.models import Series
 from ingestion.writer import write_samples
@@ -174,3 +175,7 @@ def test_the_series_page_shows_a_zoomed_range_and_offers_its_chart_for_zooming(a
     assert "data-chart-zoom" in html and "tsmon/chart.js" in html
     assert f'name="start" value="{start.isoformat()}"' in html  # the form keeps the zoom
     assert 'aria-current="true"' not in html.split('class="picker"')[1].split("</nav>")[0]
+
+
+def test_the_read_out_script_is_a_static_file_of_tsmon():
+    assert finders.find("tsmon/chart.js") is not None
