@@ -55,7 +55,8 @@
   // As tsmon.charts.format_value: 3 significant digits, SI prefixes, the unit.
   function formatValue(value, unit) {
     if (value === null || value === undefined || !isFinite(value)) return "–";
-    var suffix = unit in SUFFIXES ? SUFFIXES[unit] : unit ? " " + unit : "";
+    var known = Object.prototype.hasOwnProperty.call(SUFFIXES, unit);
+    var suffix = known ? SUFFIXES[unit] : unit ? " " + unit : "";
     for (var i = 0; i < PREFIXES.length; i++) {
       if (Math.abs(value) >= PREFIXES[i][0]) return general(value / PREFIXES[i][0], 3) + PREFIXES[i][1] + suffix;
     }
@@ -189,12 +190,19 @@
   }
 
   // Show [start, end] (epoch ms): the same page, with the time picker's parameters.
+  // Whole minutes (whole seconds for a selection under ten minutes) widen the
+  // selection a little and keep the server's buckets on round times.
   function zoomTo(startMs, endMs) {
+    var unit = endMs - startMs >= 600000 ? 60000 : 1000;
     var url = new URL(window.location.href);
     url.searchParams.delete("range");
-    url.searchParams.set("start", new Date(startMs).toISOString().replace(/\.\d+Z$/, "Z"));
-    url.searchParams.set("end", new Date(endMs).toISOString().replace(/\.\d+Z$/, "Z"));
+    url.searchParams.set("start", isoTime(Math.floor(startMs / unit) * unit));
+    url.searchParams.set("end", isoTime(Math.ceil(endMs / unit) * unit));
     window.location.assign(url.toString());
+  }
+
+  function isoTime(ms) {
+    return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
   }
 
   function finishDrag(event) {
