@@ -107,6 +107,8 @@ PERSON_ZONE_VIEWS = (
     "analytics.silence_pages",
     "analytics.verdict_pages",
     "reports.pages",
+    "web.pages",
+    "web.edit_pages",
 )
 
 

@@ -1,6 +1,6 @@
 """Routes of the server-rendered pages (all behind login)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from analytics import pages as analytics_pages
 from analytics import rule_pages, silence_pages, verdict_pages
@@ -30,4 +30,5 @@ urlpatterns = [
     path("alerts/silences/", silence_pages.silence_list, name="silence-list"),
     path("alerts/silences/<int:pk>/expire", silence_pages.expire_silence, name="silence-expire"),
     path("series/<int:pk>/silence/", silence_pages.silence_series, name="series-silence"),
+    path("dashboards/", include("web.page_urls")),
 ]

@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "ingestion",
     "analytics",
     "reports",
+    "web",
     "tsmon.monitoring",
 ]
 

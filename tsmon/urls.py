@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("analytics.urls")),
     path("api/v1/", include("analytics.alerts_urls")),
     path("api/v1/", include("reports.urls")),
+    path("api/v1/", include("web.urls")),
     path("reports/", include("reports.page_urls")),
     # Public on purpose: the schema is the API's shape, as in the source code and
     # README, with no data, host or key in it, and the same for every caller

@@ -33,6 +33,7 @@ from ingestion.models import ApiKey, ScrapeTarget, Series, Source
 from reports import jobs as report_jobs
 from reports.models import ReportSchedule
 from tsmon.testing import forget_write_caches, make_samples
+from web.models import Dashboard, Panel
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +95,8 @@ def one_of_each(db, admin_user):
     ReportSchedule.objects.create(name="weekly", kind="anomaly")
     report_jobs.request_report("anomaly", now)
     Group.objects.create(name="on-call")
+    dashboard = Dashboard.objects.create(owner=admin_user, title="Web hosts")
+    Panel.objects.create(dashboard=dashboard, selector='cpu_usage_percent{host=~"web-.*"}')
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
