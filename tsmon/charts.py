@@ -153,7 +153,8 @@ def chart_readout(data: ChartData) -> dict:
     rolling band, else from the widest forecast band (`band` names which, as
     an index into `bands`); a column is null where that series has no point.
     `x` maps a time to the 1000-wide box (x = (t − t0) / (t1 − t0) · width),
-    `y` a value to the 300-high one, as the SVG draws them.
+    `y` a value to the 300-high one, as the SVG draws them. Each of the
+    chart's `lines` comes with its label, colour and values at those times.
     """
     return _readout_scaled(data, _chart_scale(data))
 
@@ -178,6 +179,14 @@ def _readout_scaled(data: ChartData, scale: _Scale) -> dict:
         "bands": [band.label or name for name, band in sources],
         "t": [int(t) for t in times],
         **{name: [_json_number(v) for v in column] for name, column in columns.items()},
+        "lines": [
+            {
+                "label": line.label,
+                "colour": line_colour(i),
+                "value": [_json_number(v) for v in _at_times(times, line.ts, line.value)],
+            }
+            for i, line in enumerate(data.lines)
+        ],
     }
 
 
@@ -459,7 +468,11 @@ def _readout_sources(data: ChartData) -> list[tuple[str, Band]]:
 
 
 def _readout_times(data: ChartData, sources: list[tuple[str, Band]]) -> np.ndarray:
-    stamps = [_ms_array(data.ts), *(_ms_array(_as_seconds(band.ts)) for _, band in sources)]
+    stamps = [
+        _ms_array(data.ts),
+        *(_ms_array(line.ts) for line in data.lines),
+        *(_ms_array(_as_seconds(band.ts)) for _, band in sources),
+    ]
     return np.unique(np.concatenate(stamps))
 
 

@@ -22,7 +22,7 @@ from analytics.queries import rolling_statistics
 from ingestion.models import Series
 from ingestion.writer import write_samples
 from tsmon import live
-from tsmon.charts import format_value
+from tsmon.charts import ChartData, Line, format_value, render_chart
 from tsmon.testing import make_samples
 from tsmon.tests.test_pages_browser import CHROMIUM, LAUNCH_ARGS, expect, page_assets, shoot, sync_playwright
 
@@ -207,3 +207,36 @@ def test_the_script_formats_values_as_the_server_does(live_server, chart_page):
             "([vs, u]) => vs.map((v) => window.tsmonCharts.formatValue(v, u))", [VALUES, unit]
         )
         assert shown == [format_value(v, unit) for v in VALUES], unit
+
+
+def test_the_read_out_names_each_line_of_a_chart_of_peers_and_only_zoomable_charts_zoom(
+    live_server, chart_page
+):
+    """The renderer's own figure with two lines, on a bare page with the site's stylesheet and script."""
+    page = chart_page
+    start = dt.datetime(2026, 12, 3, 0, 0, tzinfo=dt.UTC)
+    ts = start.timestamp() + 60 * np.arange(60)
+    peers = [Line(ts, 40 + np.arange(60) / 4, 'cpu{host="web-1"}'), Line(ts, 70 - np.arange(60) / 8, "web-2")]
+    data = ChartData(
+        start, start + dt.timedelta(hours=1), np.array([]), np.array([]), lines=peers, unit="percent"
+    )
+    static = f"{live_server.url}/static/tsmon"
+    page.set_content(
+        f'<link rel="stylesheet" href="{static}/site.css"><main>{render_chart(data)}</main>'
+        f'<script src="{static}/chart.js"></script>'
+    )
+    page.wait_for_function("window.tsmonCharts !== undefined")
+
+    page.mouse.move(x_of(page, start + dt.timedelta(minutes=20), data.start, data.end), mid_y(page))
+
+    expect(page.locator("[data-testid=chart-readout]")).to_be_visible()
+    assert page.locator("[data-readout=value]").count() == 0  # no value of its own: only the lines
+    assert readout(page, "line-0") == format_value(40 + 20 / 4, "percent")
+    assert readout(page, "line-1") == format_value(70 - 20 / 8, "percent")
+    assert page.locator("[data-readout=line-0]").inner_text().startswith('cpu{host="web-1"}')
+
+    box = page.locator("[data-testid=chart] .plot-area").bounding_box()
+    page.mouse.down()
+    page.mouse.move(box["x"] + 10, mid_y(page), steps=5)
+    page.mouse.up()
+    assert page.locator("[data-testid=chart-selection]").count() == 0  # not inside [data-chart-zoom]

@@ -14,7 +14,7 @@ from django.contrib.staticfiles import finders
 
 from ingestion.models import Series
 from ingestion.writer import write_samples
-from tsmon.charts import Band, ChartData, chart_readout, render_chart
+from tsmon.charts import Band, ChartData, Line, chart_readout, line_colour, render_chart
 from tsmon.testing import make_samples
 
 START = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)
@@ -179,3 +179,20 @@ def test_the_series_page_shows_a_zoomed_range_and_offers_its_chart_for_zooming(a
 
 def test_the_read_out_script_is_a_static_file_of_tsmon():
     assert finders.find("tsmon/chart.js") is not None
+
+
+def test_each_line_of_a_chart_of_peers_comes_with_its_label_colour_and_values():
+    peers = [
+        Line(minutes(0, 1), np.array([1.0, 2.0]), 'cpu{host="web-1"}'),
+        Line(minutes(1, 2), np.array([3.0, np.nan]), 'cpu{host="web-2"}'),
+    ]
+    data = ChartData(START, END, np.array([]), np.array([]), lines=peers)
+
+    readout = chart_readout(data)
+
+    assert readout["t"] == [ms(0), ms(1), ms(2)]
+    assert readout["value"] == [None, None, None]
+    assert [(p["label"], p["colour"], p["value"]) for p in readout["lines"]] == [
+        ('cpu{host="web-1"}', line_colour(0), [1, 2, None]),
+        ('cpu{host="web-2"}', line_colour(1), [None, 3, None]),
+    ]

@@ -147,13 +147,20 @@
     row.appendChild(key);
     row.appendChild(value);
     box.appendChild(row);
+    return row;
   }
 
   function fillReadout(box, data, i) {
     var unit = data.unit;
     box.textContent = "";
     line(box, "time", "", formatTime(data.t[i], data.tz, data.step_ms < 60000) + " " + data.tz);
-    line(box, "value", "value", formatValue(data.value[i], unit));
+    var hasValue = data.value.some(function (v) { return v !== null; });
+    if (hasValue || !data.lines.length) line(box, "value", "value", formatValue(data.value[i], unit));
+    data.lines.forEach(function (series, n) {
+      var row = line(box, "line-" + n, series.label, formatValue(series.value[i], unit));
+      row.style.setProperty("--value", series.colour);
+      row.classList.add("readout-line");
+    });
     if (data.min && data.min[i] !== null && data.min[i] !== data.max[i]) {
       line(box, "range", "min–max", formatValue(data.min[i], unit) + " – " + formatValue(data.max[i], unit));
     }
