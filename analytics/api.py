@@ -9,7 +9,8 @@ import datetime as dt
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,21 +18,25 @@ from analytics import false_positives
 from analytics.choices import AnomalyKind
 from analytics.forecasting import NotEnoughData, forecast_series
 from analytics.jobs import forecast_points
-from analytics.models import Anomaly, AnomalyEvent, Detector, Forecast, JobRun
+from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive, Forecast, JobRun
 from analytics.serializers import (
     AnomalyEventSerializer,
     AnomalySerializer,
     DetectorSerializer,
+    FalsePositiveSerializer,
     ForecastSerializer,
     JobRunSerializer,
+    MarkFalsePositiveSerializer,
 )
 from ingestion.auth import ScopedByMethod
 from ingestion.choices import ApiScope
 from ingestion.models import Series
 from ingestion.pagination import TimeCursorPagination
 from ingestion.query_api import (
+    AUTH_ERRORS,
     DURATION_PATTERN,
     ERRORS,
+    FIELD_ERRORS,
     MATCH_PARAMETER,
     RANGE_PARAMETERS,
     ids_parameter,
@@ -154,6 +159,57 @@ class AnomalyEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         if verdict not in ("true", "false"):
             raise bad_parameter("false_positive", "must be true or false")
         return false_positives.filter_verdict(queryset, "only" if verdict == "true" else "hide")
+
+
+class AlreadyMarked(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "already_marked"
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[ids_parameter("series", "series id (repeatable)"), MATCH_PARAMETER],
+        responses={200: FalsePositiveSerializer(many=True), **ERRORS},
+    ),
+    create=extend_schema(
+        request=MarkFalsePositiveSerializer,
+        responses={201: FalsePositiveSerializer, 400: FIELD_ERRORS, 409: ErrorSerializer, **AUTH_ERRORS},
+    ),
+)
+@with_error_responses(FalsePositiveSerializer)
+class FalsePositiveViewSet(
+    ScopedByMethod,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """False-positive marks: events a person judged not anomalies, newest
+    first. The anomaly-events list shows each event's mark and filters by
+    it; a backtest counts its events that fall on marks. Marking an event
+    twice is a 409; deleting a mark takes the judgement back."""
+
+    serializer_class = FalsePositiveSerializer
+
+    def get_queryset(self):
+        queryset = FalsePositive.objects.select_related("series").order_by("-marked_at", "-id")
+        params = self.request.query_params
+        if self.action == "list" and (params.get("match") or params.getlist("series")):
+            queryset = queryset.filter(series__in=selected_series(self.request))
+        return queryset
+
+    def create(self, request, *args, **kwargs):
+        asked = MarkFalsePositiveSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        who, now = str(getattr(request.user, "username", "")), timezone.now()
+        try:
+            made = false_positives.mark(
+                asked.validated_data["event"], asked.validated_data["reason"], who, now
+            )
+        except false_positives.MarkError as exc:
+            raise AlreadyMarked(str(exc)) from None
+        return Response(FalsePositiveSerializer(made).data, status=status.HTTP_201_CREATED)
 
 
 @with_error_responses(JobRunSerializer)

@@ -1,4 +1,5 @@
-"""Serializers of the analytics API: detectors, anomalies, events, forecasts, job runs."""
+"""Serializers of the analytics API: detectors, anomalies, events, false-positive marks,
+forecasts, job runs."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from rest_framework import serializers
 
 from analytics.algorithms.detector import StreamingDetector
 from analytics.choices import DetectorKind
-from analytics.models import Anomaly, AnomalyEvent, Detector, Forecast, JobRun
+from analytics.false_positives import MAX_REASON
+from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive, Forecast, JobRun
 from ingestion.query_serializers import BoundedFloatField, JsonTypes, ObjectField, validated_selector
 from ingestion.time_range import TimeRangeError, parse_duration
 
@@ -105,6 +107,31 @@ class FalsePositiveMarkSerializer(serializers.Serializer):
     reason = serializers.CharField()
     marked_by = serializers.CharField()
     marked_at = serializers.DateTimeField()
+
+
+class FalsePositiveSerializer(serializers.ModelSerializer):
+    """A false-positive mark: the stretch of a series a person judged not an
+    anomaly, copied from the event it was made from (`event` is null once
+    the detector has forgotten that event: the mark outlives it)."""
+
+    series_key = serializers.CharField(source="series.key", read_only=True)
+
+    class Meta:
+        model = FalsePositive
+        fields = [
+            "id", "event", "series", "series_key", "start", "end", "detector_name", "reason", "marked_by",
+            "marked_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class MarkFalsePositiveSerializer(serializers.Serializer):
+    """What marking takes: the event, and why it is not an anomaly."""
+
+    event = serializers.PrimaryKeyRelatedField(
+        queryset=AnomalyEvent.objects.select_related("series", "detector"), help_text="the event's id"
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=MAX_REASON, default="")
 
 
 class AnomalyEventSerializer(serializers.ModelSerializer):

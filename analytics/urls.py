@@ -9,6 +9,7 @@ router = SimpleRouter(trailing_slash=False)
 router.register("detectors", api.DetectorViewSet, basename="detector")
 router.register("anomalies", api.AnomalyViewSet, basename="anomaly")
 router.register("anomaly-events", api.AnomalyEventViewSet, basename="anomaly-event")
+router.register("false-positives", api.FalsePositiveViewSet, basename="false-positive")
 router.register("job-runs", api.JobRunViewSet, basename="job-run")
 
 urlpatterns = [
