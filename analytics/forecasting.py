@@ -28,6 +28,7 @@ MIN_POINTS = 48  # two days of hourly points: less cannot show a daily cycle
 PERCENT_UNITS = {"%", "percent"}
 RATIO_UNITS = {"ratio"}
 # No negative values; "seconds" is not here: a clock offset in seconds can be negative.
+# Rates (`bytes/s`, `packets/s`: a `_per_second` metric's unit) are not negative either.
 NON_NEGATIVE_UNITS = {"bytes"}
 
 
@@ -111,8 +112,8 @@ def describe_method(forecaster: RegressionForecaster) -> str:
 def series_bounds(series) -> tuple[float | None, float | None]:
     """(lower, upper) bounds of the values `series` can take, from its unit, kind and capacity.
 
-    A percentage lies in 0–100, a ratio in 0–1, bytes and counters are never
-    negative, and nothing exceeds the series' capacity (a disk's size).
+    A percentage lies in 0–100, a ratio in 0–1, bytes, rates and counters are
+    never negative, and nothing exceeds the series' capacity (a disk's size).
     """
     unit = (series.unit or "").strip().lower()
     lower = upper = None
@@ -120,7 +121,7 @@ def series_bounds(series) -> tuple[float | None, float | None]:
         lower, upper = 0.0, 100.0
     elif unit in RATIO_UNITS:
         lower, upper = 0.0, 1.0
-    elif unit in NON_NEGATIVE_UNITS or series.kind == SeriesKind.COUNTER:
+    elif unit in NON_NEGATIVE_UNITS or unit.endswith("/s") or series.kind == SeriesKind.COUNTER:
         lower = 0.0
     if series.capacity is not None:
         upper = series.capacity if upper is None else min(upper, series.capacity)

@@ -126,7 +126,7 @@ def _create_series(new: list[tuple[str, str, Labels]], fallback_source: Source |
                     SeriesKind.COUNTER if metric.endswith("_total") else SeriesKind.GAUGE
                     for _, metric, _ in new
                 ],
-                [_guess_unit(metric) for _, metric, _ in new],
+                [guess_unit(metric) for _, metric, _ in new],
             ],
         )
         return cursor.rowcount, refused
@@ -144,7 +144,12 @@ def _owners(new, fallback_source: Source | None) -> list[Source | None]:
     return [by_name[h] if h else fallback_source for h in hosts]
 
 
-def _guess_unit(metric: str) -> str:
+def guess_unit(metric: str) -> str:
+    """The unit a metric's name says, Prometheus style: `_bytes`, `_percent`, ...,
+    and a rate `_<what>_per_second` as `<what>/s` (`bytes/s`, `packets/s`)."""
+    if metric.endswith("_per_second"):
+        what = metric.removesuffix("_per_second").rpartition("_")[2]
+        return f"{what}/s" if what else "/s"
     for suffix, unit in _UNIT_SUFFIXES:
         if metric.endswith(suffix) or metric.endswith(suffix + "_total"):
             return unit

@@ -269,7 +269,9 @@ def format_value(value: float, unit: str = "") -> str:
 
 
 def _unit_suffix(unit: str) -> str:
-    return {"percent": "%", "seconds": " s", "bytes": " B"}.get(unit, f" {unit}" if unit else "")
+    return {"percent": "%", "seconds": " s", "bytes": " B", "bytes/s": " B/s"}.get(
+        unit, f" {unit}" if unit else ""
+    )
 
 
 def _grid(scale: _Scale, y_ticks, x_ticks) -> str:
