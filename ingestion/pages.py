@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -93,7 +92,8 @@ def detail_context(request, series: Series) -> dict:
     now = timezone.now()
     picked = pick_range(request.GET, now)
     window, k = chart_options(request.GET)
-    loaded = series_chart(series, picked.start, picked.end, window, k, now, settings.TIME_ZONE)
+    zone = request.person_zone.name  # the person's (tsmon.time_zones), chart and picker alike
+    loaded = series_chart(series, picked.start, picked.end, window, k, now, zone)
     keep = {"window": window, "k": f"{k:g}"}
     return {
         "series": series,
@@ -109,7 +109,7 @@ def detail_context(request, series: Series) -> dict:
         "windows": WINDOWS,
         "k_choices": K_CHOICES,
         "now": now,
-        "time_zone": settings.TIME_ZONE,
+        "time_zone": zone,
     }
 
 

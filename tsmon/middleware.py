@@ -96,11 +96,11 @@ class StatementTimeoutMiddleware:
         return statement_timeouts.timeout_response(kind)
 
 
-# Pages drawn in the person's time zone. The series pages (ingestion.pages)
-# still name and chart the site's zone, so they keep it whole rather than
-# show two zones on one page; the API answers in UTC offsets whoever asks.
+# Pages drawn in the person's time zone; the API answers in UTC offsets
+# whoever asks.
 PERSON_ZONE_VIEWS = (
     "tsmon.pages",
+    "ingestion.pages",
     "tsmon.preference_pages",
     "analytics.pages",
     "analytics.rule_pages",

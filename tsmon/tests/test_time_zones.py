@@ -93,10 +93,18 @@ def test_the_api_answers_in_utc_whatever_the_cookies(event):
     assert one["start"] == "2026-11-28T14:00:00Z"
 
 
-def test_the_series_page_keeps_the_site_zone_whole(person, event):
+def test_the_series_page_follows_the_persons_zone_in_its_list_chart_and_picker(person, event):
     person.cookies[CHOICE_COOKIE] = "Asia/Tokyo"
-    page = person.get(reverse("series-detail", args=[event.series_id]), {"range": "30d"}).content.decode()
-    assert "Nov 28 14:00" in page and "data-zone-source" not in page
+    url = reverse("series-detail", args=[event.series_id])
+
+    page = person.get(url, {"range": "30d"}).content.decode()
+    # An end typed in the picker is read in that zone too: midnight in Tokyo is 15:00 UTC.
+    typed = person.get(url, {"range": "1h", "end": "2026-11-29 00:00"})
+
+    assert "Nov 28 23:00" in page and 'data-time-zone="Asia/Tokyo" data-zone-source="chosen"' in page
+    assert "a date and a 24-hour time in Asia/Tokyo" in page
+    picked = typed.context["picked"]
+    assert picked.end == dt.datetime(2026, 11, 28, 15, 0, tzinfo=dt.UTC) and picked.end_text == "2026-11-29 00:00"
 
 
 def test_links_to_a_window_carry_their_offset_so_any_page_reads_the_same_instant(settings):
