@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -57,26 +58,29 @@ def silence_alert(request, pk: int):
 
 @login_required
 def silence_series(request, pk: int):
-    """GET: the series' silences in force and the form; POST: make one."""
+    """GET: the series' silences in force and the form; POST: make one (then
+    back to the form's `next`, the series page when it came from there)."""
     series = get_object_or_404(Series, pk=pk)
-    may_silence = person_has_scope(request.user, ApiScope.ADMIN)
     if request.method == "POST":
-        if not may_silence:
+        if not person_has_scope(request.user, ApiScope.ADMIN):
             return HttpResponseForbidden(
                 f"This needs the admin scope: the permission {SCOPE_PERMISSIONS[ApiScope.ADMIN]}."
             )
         _make(request, silencing.series_matchers(series), series.key)
-        return redirect("series-silence", pk=series.pk)
-    now = timezone.now()
+        return _back(request, reverse("series-silence", args=[series.pk]))
+    context = {"series": series, **series_silence_context(request, series, timezone.now())}
+    return render(request, "analytics/silence_series.html", context)
+
+
+def series_silence_context(request, series: Series, now) -> dict:
+    """What a page needs to show a series' silences in force and its silence form."""
     labels = [{**series.labels, "__name__": series.metric}]
     labels += list(Alert.objects.open().filter(series=series).values_list("labels", flat=True))
-    context = {
-        "series": series,
+    return {
         "silences": silencing.active_for(labels, now),
-        "may_silence": may_silence,
+        "may_silence": person_has_scope(request.user, ApiScope.ADMIN),
         "durations": silencing.DURATION_CHOICES,
     }
-    return render(request, "analytics/silence_series.html", context)
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from analytics.page_queries import series_chart, series_stamp
+from analytics.silence_pages import series_silence_context
 from ingestion import page_queries
 from ingestion.models import Series
 from ingestion.queries import select_series
@@ -117,7 +118,7 @@ def detail_context(request, series: Series) -> dict:
 def series_detail(request, pk: int):
     series = get_object_or_404(Series.objects.select_related("source"), pk=pk)
     stamp = series_stamp(series.pk)
-    context = detail_context(request, series)
+    context = detail_context(request, series) | series_silence_context(request, series, timezone.now())
     if context["picked"].error:
         messages.error(request, f"End: {context['picked'].error}")
     if context["picked"].following:

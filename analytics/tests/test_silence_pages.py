@@ -148,3 +148,36 @@ def test_an_unsafe_next_goes_back_to_the_alerts_page(admin_client):
         {"duration": "1h", "reason": "x", "next": "https://evil.example/"},
     )
     assert response.url == reverse("alert-list")
+
+
+def test_the_series_page_silences_its_series_inline_and_then_says_until_when(admin_client):
+    series = make_series("web-1")
+    page_url = reverse("series-detail", args=[series.pk]) + "?range=6h"
+    before = admin_client.get(page_url).content.decode()
+    assert "Not silenced: its alerts notify." in before
+    assert f'action="{reverse("series-silence", args=[series.pk])}"' in before
+
+    response = admin_client.post(
+        reverse("series-silence", args=[series.pk]),
+        {"duration": "3d", "reason": "migrating web-1", "next": page_url},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == page_url
+    silence = Silence.objects.get()
+    assert silence.matchers == series.key and silence.comment == "migrating web-1"
+    after = response.content.decode()
+    assert "Silenced until" in after and "migrating web-1" in after and "Silenced cpu_usage_percent" in after
+
+
+def test_the_series_page_shows_the_silence_but_no_form_to_a_reader(reader_client):
+    series = make_series("web-1")
+    Silence.objects.create(
+        matchers=series.key, comment="known", created_by="dana",
+        starts_at=timezone.now(), ends_at=timezone.now() + dt.timedelta(hours=1),
+    )  # fmt: skip
+
+    page = reader_client.get(reverse("series-detail", args=[series.pk])).content.decode()
+
+    assert "Silenced until" in page and "known" in page
+    assert 'data-testid="series-page-silence-form"' not in page
