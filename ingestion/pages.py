@@ -28,6 +28,7 @@ PAGE_SIZE = 50
 SPARK_SPAN = dt.timedelta(hours=24)
 LABEL_PREFIX = "label:"
 WINDOWS = ("15m", "1h", "6h", "1d")
+DEFAULT_RANGES = ("1h", "6h", "24h", "7d")  # the series page's default, by the series' age
 K_CHOICES = ("2", "3", "4")
 DETAIL_FRAGMENTS = {
     "chart": "ingestion/_series_chart.html",
@@ -89,9 +90,20 @@ def chart_options(params) -> tuple[str, float]:
     return window, float(k)
 
 
+def default_range(series: Series, now: dt.datetime) -> str:
+    """The shortest preset that shows all of a young series, a week of an older one.
+
+    A week shows a daily cycle seven times and the last days' incidents (a
+    day would hide one of three days ago); a series only an hour old is
+    drawn over its hour, not as a sliver at the edge of a week.
+    """
+    age = now - series.first_ts if series.first_ts else dt.timedelta(0)
+    return next((key for key in DEFAULT_RANGES if RANGES[key] >= age), DEFAULT_RANGES[-1])
+
+
 def detail_context(request, series: Series) -> dict:
     now = timezone.now()
-    picked = pick_range(request.GET, now)
+    picked = pick_range(request.GET, now, default=default_range(series, now))
     window, k = chart_options(request.GET)
     zone = request.person_zone.name  # the person's (tsmon.time_zones), chart and picker alike
     loaded = series_chart(series, picked.start, picked.end, window, k, now, zone)
@@ -122,7 +134,8 @@ def series_detail(request, pk: int):
     if context["picked"].error:
         messages.error(request, f"End: {context['picked'].error}")
     if context["picked"].following:
-        url = f"{reverse('series-live', args=[series.pk])}?{_chart_query(request)}"
+        # The range as picked: a default that grows with the series' age must not change under a viewer.
+        url = f"{reverse('series-live', args=[series.pk])}?{_chart_query(request, context['picked'].key)}"
         context |= live_context(url, stamp)
     return render(request, "ingestion/series_detail.html", context)
 
@@ -134,5 +147,7 @@ def series_live(request, pk: int):
     return live_response(request, stamp, DETAIL_FRAGMENTS, lambda: detail_context(request, series))
 
 
-def _chart_query(request) -> str:
-    return urlencode({k: request.GET[k] for k in ("range", "window", "k") if request.GET.get(k)})
+def _chart_query(request, range_key: str) -> str:
+    return urlencode(
+        {"range": range_key, **{k: request.GET[k] for k in ("window", "k") if request.GET.get(k)}}
+    )

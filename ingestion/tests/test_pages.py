@@ -136,3 +136,17 @@ def test_the_live_endpoint_sends_fragments_only_when_something_changed(user_clie
     assert set(first["fragments"]) == {"chart", "stats", "events"}
     assert unchanged == {"stamp": first["stamp"]}
     assert changed["stamp"] != first["stamp"] and "7.5" in changed["fragments"]["stats"]
+
+
+@pytest.mark.parametrize(("minutes", "default"), [(30, "1h"), (300, "6h"), (600, "24h"), (5 * 1440, "7d")])
+def test_the_detail_shows_all_of_a_young_series_and_a_week_of_an_older_one(user_client, minutes, default):
+    series = write("cpu_usage_percent", "web-1", n_points=minutes)
+
+    page = user_client.get(reverse("series-detail", args=[series.pk]))
+
+    assert page.context["picked"].key == default
+    assert f"?range={default}" in page.context["live_url"]  # the refresh keeps the range it began with
+    assert (
+        user_client.get(reverse("series-detail", args=[series.pk]), {"range": "1h"}).context["picked"].key
+        == "1h"
+    )
