@@ -2,7 +2,7 @@
 
 Usage (from the project's root)::
 
-    python -m analytics.nab_report DATA --scorer PATH/TO/nab_score.py [--out DIR] [--no-backtest]
+    python -m analytics.nab_report DATA --scorer PATH/TO/nab_score.py [--out DIR] [--no-backtest] [--params JSON]
 
 Streams every ``DATA/<category>/<name>.csv`` through a fresh default
 detector (:mod:`analytics.backtest`, into ``--out`` or a temporary folder),
@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-backtest", action="store_true", help="score the results already in --out")
     parser.add_argument("--chunk", type=int, default=1000, help="points per update call, as backtest")
+    parser.add_argument("--params", default="{}", help="detector parameters as JSON, as backtest")
     args = parser.parse_args(argv)
     nab = load_scorer(scorer_path(args.scorer))
     if args.no_backtest and args.out is None:
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="nab_report_") as scratch:
         out = args.out or Path(scratch)
         if not args.no_backtest:
-            backtest.main([str(args.data), str(out), "--chunk", str(args.chunk)])
+            backtest.main([str(args.data), str(out), "--chunk", str(args.chunk), "--params", args.params])
         print("\n".join(score_report(nab, args.data, out)))
     return 0
 

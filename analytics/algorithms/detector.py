@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .calibration import combine_scores
+from .daily_profile import DailyProfile
 from .kmeans import KMeansWindowScorer
 from .likelihood import AnomalyLikelihood
 from .novelty import NewRange
@@ -170,6 +171,21 @@ class StreamingDetector:
         residual scorer's one-step residuals, so that noise reaching a new
         record is not new. NAB dev standard 60.8 -> 62.6 (realAdExchange
         72.2 -> 78.4); the demo's web-4 outage is found. None: off.
+    profile_seconds : float or None
+        History, in seconds, of the daily profile
+        (:class:`~analytics.algorithms.daily_profile.DailyProfile`: the least
+        and greatest value of every 10 minutes of the last week). With
+        ``seasonal_gate``, a value inside the band that the median earlier
+        day gives its time of day (within an hour, widened by a fifth) scores
+        no more than the seasonal-context scorer's own score (0 without one):
+        it is ordinary in its daily context. The models learn from
+        ``train_size`` points, 33 hours at 1 minute, and on the first
+        weekday after a weekend know only the weekend; the profile is in
+        time, so it holds a week at any resolution, in about 2,000 numbers.
+        On the demo data (1-minute points) noise events 84 -> 10, all
+        injected anomalies found as soon as before; NAB dev standard 62.6 ->
+        62.6 (realTraffic 60.9 -> 63.2, realTweets 75.4 -> 74.1,
+        realAdExchange 78.4 -> 77.6, the others within 0.2). None: off.
 
     Attributes
     ----------
@@ -198,6 +214,8 @@ class StreamingDetector:
         The history of scores and its normal law (None: off).
     range_ : NewRange or None
         The range of the values fed (None: off).
+    profile_ : DailyProfile or None
+        The daily profile of the values fed (None: off).
 
     Notes
     -----
@@ -225,6 +243,7 @@ class StreamingDetector:
         likelihood_window: int | None = None,
         likelihood_history: int = 1000,
         novelty_tolerance: float | None = 0.05,
+        profile_seconds: float | None = 7 * 86400.0,
     ):
         self.scorers = scorers
         self.train_size = train_size
@@ -242,6 +261,7 @@ class StreamingDetector:
         self.likelihood_window = likelihood_window
         self.likelihood_history = likelihood_history
         self.novelty_tolerance = novelty_tolerance
+        self.profile_seconds = profile_seconds
 
     # -- state ------------------------------------------------------------
     def _prototypes(self) -> list:
@@ -276,12 +296,18 @@ class StreamingDetector:
         self.learning_ = True
         self.likelihood_ = self._new_likelihood()
         self.range_ = None if self.novelty_tolerance is None else NewRange(self.novelty_tolerance)
+        self.profile_ = self._new_profile()
         self.context_ = max(s.context_size for s in self._prototypes()) + 1
 
     def _new_likelihood(self) -> AnomalyLikelihood | None:
         if self.likelihood_window is None:
             return None
         return AnomalyLikelihood(self.likelihood_window, self.likelihood_history)
+
+    def _new_profile(self) -> DailyProfile | None:
+        if self.profile_seconds is None:
+            return None
+        return DailyProfile(history_seconds=self.profile_seconds)
 
     def reset(self) -> StreamingDetector:
         """Forget all history and models; returns self."""
@@ -354,6 +380,14 @@ class StreamingDetector:
             self.novelty_tolerance = 0.05
             self.likelihood_ = self._new_likelihood()
             self.range_ = NewRange.from_values(self.buffer_, self.novelty_tolerance)
+        if not hasattr(self, "profile_seconds"):
+            # Pickled before the daily profile: it takes the default, built
+            # from the points it still holds (a day and a half at 1 minute,
+            # a week at 5), so its band of the day counts a few days later.
+            self.profile_seconds = 7 * 86400.0
+            self.profile_ = self._new_profile()
+            if self.ts_buffer_.size == self.buffer_.size:
+                self.profile_.update(self.ts_buffer_, self.buffer_)
 
     def _retrain_due(self, next_ts: int) -> bool:
         """Whether to fit before scoring the next point (index ``n_seen_``, time ``next_ts``)."""
@@ -407,6 +441,7 @@ class StreamingDetector:
         self.n_seen_ += n
         learning = self._learning(ts)
         new_range = self._new_range(segment)
+        in_daily_band = self._in_daily_band(ts, segment)
         if not self.models_[0]:
             nan = np.full(n, np.nan)
             return Detections(
@@ -425,7 +460,7 @@ class StreamingDetector:
         ]
         score = combine_scores(per_scorer) if self.combine == "fisher" else np.max(per_scorer, axis=0)
         if self.seasonal_gate:
-            score = self._gate(score, per_scorer, context, n)
+            score = self._gate(score, per_scorer, context, n, in_daily_band)
         if self.likelihood_ is not None:
             score = np.maximum(score, self.likelihood_.update(score))
         score[new_range] = 1.0
@@ -460,13 +495,25 @@ class StreamingDetector:
             return np.ones(ts.size, bool)
         return ts < self.first_ts_ + int(self.warmup_seconds * 1_000_000_000)
 
-    def _gate(self, score: np.ndarray, per_scorer: list, context: np.ndarray, n: int) -> np.ndarray:
+    def _in_daily_band(self, ts: np.ndarray, segment: np.ndarray) -> np.ndarray:
+        """Which values of ``segment`` lie inside their band of the day (see ``profile_seconds``)."""
+        if self.profile_ is None:
+            return np.zeros(segment.size, bool)
+        return self.profile_.update(ts, segment)
+
+    def _gate(
+        self, score: np.ndarray, per_scorer: list, context: np.ndarray, n: int, in_daily_band: np.ndarray
+    ) -> np.ndarray:
+        # Inside the daily profile's band a point scores what the seasonal
+        # scorer's shape comparison says (0 without a seasonal scorer).
+        in_context = np.zeros(n)
         for models, own in zip(self.models_, per_scorer, strict=True):
             latest = models[-1]
             if hasattr(latest, "expected_mask"):
                 expected = latest.expected_mask(context[-(latest.context_size + 1 + n) :], n)
                 score = np.where(expected, np.minimum(own, score), score)
-        return score
+                in_context = own
+        return np.where(in_daily_band, np.minimum(in_context, score), score)
 
     def _expected(self, context: np.ndarray, n: int) -> tuple[np.ndarray, float]:
         for models in self.models_:
