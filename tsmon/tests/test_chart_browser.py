@@ -2,8 +2,9 @@
 test_pages_browser.py): the hover read-out of a known point, drag-to-zoom to
 a narrower range, and the read-out on a chart that live refresh swapped in.
 
-The site's zone (the series pages draw in it) is Asia/Tokyo and the
-browser's is New York, so a read-out in the wrong zone shows.
+The person chose Asia/Tokyo (the pages draw in it, tsmon.time_zones), the
+browser is in New York and the site in UTC, so a read-out in the wrong zone
+shows.
 """
 
 from __future__ import annotations
@@ -25,19 +26,20 @@ from tsmon import live
 from tsmon.charts import ChartData, Line, format_value, render_chart
 from tsmon.testing import make_samples
 from tsmon.tests.test_pages_browser import CHROMIUM, LAUNCH_ARGS, expect, page_assets, shoot, sync_playwright
+from tsmon.time_zones import CHOICE_COOKIE
 
 __all__ = ["page_assets"]  # the autouse fixture that serves tsmon/static/
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300), pytest.mark.browser]
-SITE_ZONE = "Asia/Tokyo"
+PERSON_ZONE = "Asia/Tokyo"
 PASSWORD = "a-long-test-password"
 KEY = 'cpu_usage_percent{host="web-1"}'
 SPAN = dt.timedelta(hours=6)  # one-minute points: one bucket per point on a 6h chart
 
 
 @pytest.fixture
-def chart_page(settings, monkeypatch):
-    settings.TIME_ZONE = SITE_ZONE
+def chart_page(live_server, settings, monkeypatch):
+    settings.TIME_ZONE = "UTC"
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls between browser steps
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
@@ -45,6 +47,7 @@ def chart_page(settings, monkeypatch):
             viewport={"width": 1280, "height": 860}, device_scale_factor=1, timezone_id="America/New_York"
         )
         context.set_default_timeout(15_000)
+        context.add_cookies([{"name": CHOICE_COOKIE, "value": PERSON_ZONE, "url": live_server.url}])
         page = context.new_page()
         problems = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -90,7 +93,7 @@ def readout(page, name: str) -> str:
 
 
 def local(when: dt.datetime) -> str:
-    return when.astimezone(zoneinfo.ZoneInfo(SITE_ZONE)).strftime("%Y-%m-%d %H:%M")
+    return when.astimezone(zoneinfo.ZoneInfo(PERSON_ZONE)).strftime("%Y-%m-%d %H:%M")
 
 
 def test_a_person_reads_a_point_then_drags_to_zoom_into_part_of_the_chart(live_server, chart_page, tmp_path):
@@ -101,13 +104,14 @@ def test_a_person_reads_a_point_then_drags_to_zoom_into_part_of_the_chart(live_s
     log_in(page, live_server.url)
     fixed = urllib.parse.urlencode({"range": "6h", "end": end.isoformat(), "window": "15m"})
     page.goto(f"{live_server.url}/series/{series.pk}/?{fixed}")
+    assert page.inner_text("[data-testid=zone]") == PERSON_ZONE
 
     # Hover over the point of two hours before the end: its time, value, expected value and band.
     when = end - dt.timedelta(hours=2)
     page.mouse.move(x_of(page, when, start, end), mid_y(page))
     expect(page.locator("[data-testid=chart-readout]")).to_be_visible()
     index = int((when - first).total_seconds() // 60)
-    assert readout(page, "time") == f"{local(when)} {SITE_ZONE}"
+    assert readout(page, "time") == f"{local(when)} {PERSON_ZONE}"
     assert readout(page, "value") == format_value(values[index], "percent")
     rolling = rolling_statistics(series.pk, start, end, "15m").loc[when]
     assert readout(page, "expected") == format_value(rolling["mean"], "percent")
@@ -116,12 +120,18 @@ def test_a_person_reads_a_point_then_drags_to_zoom_into_part_of_the_chart(live_s
     assert page.locator("[data-testid=chart-cursor]").is_visible()
     shoot(page, tmp_path, "series-readout.png")
 
-    # A drag of a few pixels is a click, not a zoom; then a drag from 4 h to 3 h before the end.
+    # A drag of a few pixels is a click, not a zoom, nor is a drag given up with Escape;
+    # then a drag from 4 h to 3 h before the end.
     history = page.evaluate("history.length")
     x_from, x_to = x_of(page, end - dt.timedelta(hours=4), start, end), x_of(page, end - SPAN / 2, start, end)
     page.mouse.move(x_from, mid_y(page))
     page.mouse.down()
     page.mouse.move(x_from + 4, mid_y(page))
+    page.mouse.up()
+    page.mouse.down()
+    page.mouse.move(x_to, mid_y(page), steps=5)
+    page.keyboard.press("Escape")
+    expect(page.locator("[data-testid=chart-selection]")).to_be_hidden()
     page.mouse.up()
     page.mouse.move(x_from, mid_y(page))
     page.mouse.down()
@@ -145,14 +155,14 @@ def test_a_person_reads_a_point_then_drags_to_zoom_into_part_of_the_chart(live_s
 
     # The server drew the narrower range: the caption, the chart's domain and its points.
     caption = page.locator("[data-fragment=chart] p.muted").inner_text()
-    tokyo = [t.astimezone(zoneinfo.ZoneInfo(SITE_ZONE)) for t in zoomed]
-    assert caption.startswith(f"{tokyo[0]:%b %d %H:%M} – {tokyo[1]:%b %d %H:%M} JST")
+    shown = [t.astimezone(zoneinfo.ZoneInfo(PERSON_ZONE)) for t in zoomed]
+    assert caption.startswith(f"{shown[0]:%b %d %H:%M} – {shown[1]:%b %d %H:%M} JST")
     n_points = sum(zoomed[0] <= first + dt.timedelta(minutes=i) < zoomed[1] for i in range(len(values)))
     assert f"· {n_points} points" in caption
     # Points a minute apart, buckets of 10 s on an hour's chart: the read-out names the seconds.
     when = end - dt.timedelta(hours=3, minutes=30)
     page.mouse.move(x_of(page, when, *zoomed), mid_y(page))
-    assert readout(page, "time") == f"{local(when)}:00 {SITE_ZONE}"
+    assert readout(page, "time") == f"{local(when)}:00 {PERSON_ZONE}"
     assert readout(page, "value") == format_value(
         values[int((when - first).total_seconds() // 60)], "percent"
     )

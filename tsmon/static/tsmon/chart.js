@@ -212,14 +212,21 @@
     return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
   }
 
-  function finishDrag(event) {
+  // End the drag: hide its selection; the fraction it began at.
+  function endDrag() {
     var area = drag.area;
-    var data = drag.data;
     var x0 = drag.x0;
     drag = null;
     area.classList.remove("dragging");
     var selection = area.querySelector(".chart-selection");
     if (selection) selection.hidden = true;
+    return x0;
+  }
+
+  function finishDrag(event) {
+    var area = drag.area;
+    var data = drag.data;
+    var x0 = endDrag();
     var x1 = fractionAt(area, event);
     if (Math.abs(x1 - x0) * area.getBoundingClientRect().width < MIN_DRAG_PX) return;
     // Only the range the page can show: the future past `end` holds forecasts, not points.
@@ -258,6 +265,10 @@
 
   document.addEventListener("mouseup", function (event) {
     if (drag) finishDrag(event);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (drag && event.key === "Escape") endDrag(); // changed one's mind: no zoom
   });
 
   // For other scripts and for the browser test of the formats.
