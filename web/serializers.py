@@ -20,7 +20,7 @@ from web.panel_checks import PanelError, checked_range, checked_selector, checke
 from web.panel_data import panel_step
 from web.panel_ranges import DEFAULT_RANGE, parse_panel_range
 
-STEP_SYNTAX = f"(?:{DURATION_SYNTAX})?"
+STEP_SYNTAX = f"(?:{DURATION_SYNTAX})"  # or empty (allow_blank: the schema's other choice)
 RANGE_SYNTAX = f"now-(?:{DURATION_SYNTAX})"
 
 
@@ -110,6 +110,8 @@ class PanelSerializer(JsonTypes, serializers.ModelSerializer):
         return f"{reverse('points')}?{urlencode(query | {'agg': panel.aggregation})}"
 
     def validate(self, attrs: dict) -> dict:
+        if "selector" not in attrs:  # a PATCH of the dashboard still gives each panel whole
+            raise serializers.ValidationError({"selector": ["This field is required."]})
         range_text = attrs.get("range", DEFAULT_RANGE)
         try:
             attrs["selector"] = checked_selector(attrs["selector"])

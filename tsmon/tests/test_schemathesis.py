@@ -40,6 +40,7 @@ import re
 
 import pytest
 import schemathesis
+from django.contrib.auth import get_user_model
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -72,6 +73,7 @@ from ingestion.models import ApiKey, Series
 from ingestion.writer import write_samples
 from reports import jobs as report_jobs
 from tsmon.testing import forget_write_caches, make_samples
+from web.models import Dashboard, Panel
 
 EXAMPLES = int(os.environ.get("TSMON_SCHEMATHESIS_EXAMPLES", "25"))
 
@@ -151,6 +153,13 @@ for method, path in [("POST", ""), ("PUT", "/{id}"), ("PATCH", "/{id}")]:
     BEYOND_THE_SCHEMA[f"{method} /api/v1/detectors{path}"] = DETECTOR_FIELDS
     BEYOND_THE_SCHEMA[f"{method} /api/v1/notification-channels{path}"] = CHANNEL_FIELDS
     BEYOND_THE_SCHEMA[f"{method} /api/v1/silences{path}"] = SILENCE_FIELDS
+DASHBOARD_FIELDS = {
+    "title": "not only spaces",
+    "panels": "each panel's selector (as for match), its range (at most 366 days) and step (above 0, at most "
+    "the range), and ids of this dashboard's panels, each once",
+}
+for method, path in [("POST", ""), ("PUT", "/{id}"), ("PATCH", "/{id}")]:
+    BEYOND_THE_SCHEMA[f"{method} /api/v1/dashboards{path}"] = DASHBOARD_FIELDS
 BEYOND_THE_SCHEMA["POST /api/v1/reports"] = {
     "selector": SELECTOR["match"],
     "period_start": "before period_end (default now), and at most 92 days earlier",
@@ -292,6 +301,9 @@ def build_demo_data(now: dt.datetime) -> dict[str, list[int]]:
     run = JobRun.objects.create(job="detect", finished_at=now, outcome="ok")
     report = report_jobs.request_report("anomaly", now, start=start)
     report_jobs.process_pending_reports(now)
+    # The admin key's person owns it, so writes to it are made, not refused.
+    dashboard = Dashboard.objects.create(owner=get_user_model().objects.create_user("ops"), title="Web")
+    Panel.objects.create(dashboard=dashboard, selector="cpu_usage_percent", range="now-6h")
     return {
         "series": [s.pk for s in series],
         "detectors": [detector.pk],
@@ -303,12 +315,15 @@ def build_demo_data(now: dt.datetime) -> dict[str, list[int]]:
         "silences": [silence.pk],
         "job-runs": [run.pk],
         "reports": [report.pk],
+        "dashboards": [dashboard.pk],
     }
 
 
 @pytest.fixture
 def admin_headers(demo):
-    _, key = ApiKey.issue("schemathesis", [ApiScope.ADMIN])
+    _, key = ApiKey.issue(
+        "schemathesis", [ApiScope.ADMIN], created_by=get_user_model().objects.get(username="ops")
+    )
     return {"Authorization": f"Bearer {key}"}
 
 

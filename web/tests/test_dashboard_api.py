@@ -244,3 +244,23 @@ def test_an_unknown_dashboard_is_a_404_in_the_error_schema(ann):
     answer = key_client([ApiScope.READ], ann).get("/api/v1/dashboards/12345")
 
     assert answer.status_code == 404 and answer.json() == {"detail": "No Dashboard matches the given query."}
+
+
+def test_a_patch_gives_each_of_its_panels_whole(anns_dashboard):
+    # Found by Schemathesis: a PATCH made the nested panels partial, and a panel without a selector was a 500.
+    answer = key_client([ApiScope.WRITE], anns_dashboard.owner).patch(
+        f"/api/v1/dashboards/{anns_dashboard.pk}", {"panels": [{"title": "no selector"}]}, format="json"
+    )
+
+    assert answer.status_code == 400
+    assert answer.json() == {"panels": {"0": {"selector": ["This field is required."]}}}
+    assert anns_dashboard.panels.count() == 2
+
+
+def test_an_empty_step_is_chosen_from_the_range(ann):
+    answer = key_client([ApiScope.WRITE], ann).post(
+        "/api/v1/dashboards", {"title": "Web", "panels": [{"selector": "up", "step": ""}]}, format="json"
+    )
+
+    assert answer.status_code == 201 and answer.data["panels"][0]["step"] == ""
+    assert "step=300&" in answer.data["panels"][0]["points"]  # 24 h in 5-minute buckets: 288, at most 600
