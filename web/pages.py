@@ -72,7 +72,8 @@ def panel_export(request, pk: int, panel_pk: int, file_format: str):
     if file_format not in EXPORT_FORMATS:
         raise Http404(f"no {file_format} export; there are {', '.join(EXPORT_FORMATS)}")
     panel = _panel(pk, panel_pk)
-    data = load_panel(panel, *panel_window(panel, _view(request), _now()))
+    # A bad `range` or `end` is left out, as on the pages; unsaid: a download has no page to say it on.
+    data = load_panel(panel, *panel_window(panel, view_range(request.GET, _now()), _now()))
     if file_format == "csv":
         body = panel_csv(data)
     else:
