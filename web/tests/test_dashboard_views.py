@@ -12,11 +12,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from ingestion.writer import write_samples
 from tsmon.charts import PALETTE
+from tsmon.testing import make_samples
 from tsmon.time_zones import CHOICE_COOKIE
 from web.models import Panel
 from web.panel_data import MAX_SERIES
@@ -182,9 +186,6 @@ def test_the_downloads_and_the_axis_follow_the_persons_time_zone(signed_in, anns
 
 
 def test_a_panel_shows_at_most_a_chart_full_of_series_and_says_so(signed_in, anns_dashboard, peers):
-    from ingestion.writer import write_samples
-    from tsmon.testing import make_samples
-
     for i in range(MAX_SERIES):
         write_samples(make_samples("disk_used_percent", {"mount": f"/m{i:02d}"}, peers.start, 3, 60))
     write_samples(make_samples("disk_used_percent", {"mount": "/z"}, peers.start, 3, 60))
@@ -209,3 +210,19 @@ def test_a_panel_whose_selector_matches_nothing_says_so(signed_in, anns_dashboar
 
     assert "No series match this selector." in page.content.decode()
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+
+
+def test_a_dashboard_costs_a_fixed_number_of_queries_per_panel_whatever_its_series(
+    signed_in, anns_dashboard, peers
+):
+    url = reverse("dashboard-detail", args=[anns_dashboard.pk])
+    signed_in.get(url)
+    with CaptureQueriesContext(connection) as three_peers:
+        signed_in.get(url, fixed(peers))
+    for host in ("web-4", "web-5", "web-6"):
+        write_samples(make_samples("cpu_usage_percent", {"host": host}, peers.start, 30, 60))
+    with CaptureQueriesContext(connection) as six_peers:
+        page = signed_in.get(url, fixed(peers))
+
+    assert len(page.context["panels"][0].data.series) == 6
+    assert len(six_peers.captured_queries) == len(three_peers.captured_queries)
