@@ -6,16 +6,18 @@ first compiled by PostgreSQL itself in `check_regexes`). Points are read
 with SQL through the one read function of the points store,
 `tsmon_series_points(ids, start, end)` (ingestion 0006: it merges the
 compressed chunks with the landing rows not compacted yet): raw points in
-(series, ts) order, downsampled
-points with `date_bin` and the aggregate computed by PostgreSQL over the
-raw points of each bucket, so a variance at any step is exact, not a
-variance of means. Large answers are read in chunks, one short statement
+(series, ts) order; downsampled points from the same function's raw
+points, read by binary COPY and aggregated per bucket in numpy
+(`ingestion.buckets`: the bucket of `date_bin`, the aggregate over the raw
+points of each bucket, so a variance at any step is exact, not a variance
+of means). Large answers are read in chunks, one short statement
 each (`RowStream`), so a reader never holds them whole.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -29,6 +31,8 @@ from django.db.models import Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 
+from ingestion import buckets
+from ingestion.copy_binary import SQL_US, chunk_points
 from ingestion.models import Series
 from ingestion.selectors import Matcher, Selector, SelectorError
 
@@ -39,16 +43,21 @@ REGEX_CHECK_TIMEOUT_MS = 1000
 CHUNK_ROWS = 5000  # rows per statement of a RowStream: about 0.5 MB of Python objects
 INVALID_REGULAR_EXPRESSION = "2201B"
 
-AGGREGATES = {
-    "mean": "avg(value)",
-    "min": "min(value)",
-    "max": "max(value)",
-    "sum": "sum(value)",
-    "count": "count(*)::float8",
-    "last": "(array_agg(value ORDER BY ts DESC))[1]",
-    "stddev": "stddev_samp(value)",
-    "variance": "var_samp(value)",
-}
+AGGREGATES = buckets.AGGREGATES  # per bucket of a downsampled read
+# Points of one downsampling statement at most (as the chunks count them): about
+# 14 MB by binary COPY, and a few arrays of it in numpy.
+MAX_POINTS_PER_READ = 500_000
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# The two halves of tsmon_series_points (ingestion 0006), for read_arrays.
+CHUNKS_QUERY = """
+    SELECT series_id, first_ts, step_us, ts_deltas, vals FROM ingestion_chunk
+    WHERE series_id = ANY(%s::bigint[]) AND first_ts < %s
+      AND first_ts >= date_trunc('day', %s::timestamptz, 'UTC') AND last_ts >= %s
+"""
+LANDED_QUERY = f"""
+    SELECT series_id, {SQL_US.format("ts")}, value FROM ingestion_landed
+    WHERE series_id = ANY(%s::bigint[]) AND ts >= %s AND ts < %s
+"""
 
 
 class PointRow(NamedTuple):
@@ -168,21 +177,106 @@ def downsample(
     Buckets start at `start`; each row's time is its bucket's start. Empty
     buckets are absent (a gap, not a zero).
     """
-    with connection.cursor() as cursor:
-        cursor.execute(*_downsample_query(series_ids, start, end, step, agg))
-        return [PointRow(*row) for row in cursor.fetchall()]
+    reads = _bucket_reads(sorted(series_ids), start, end, step, agg, CHUNK_ROWS)
+    return [PointRow(*row) for rows in reads for row in rows]
 
 
-def _downsample_query(series_ids, start, end, step, agg, origin=None) -> tuple[str, list]:
-    """Buckets of `step` from `origin` (default `start`), of the points in [start, end)."""
-    expression = AGGREGATES[agg]  # the caller validated `agg`; never interpolate user text
-    sql = f"""
-        SELECT series_id, date_bin(%s, ts, %s) AS bucket, {expression}
-        FROM tsmon_series_points(%s::bigint[], %s, %s)
-        GROUP BY series_id, bucket
-        ORDER BY series_id, bucket
+def _bucket_reads(
+    ids: list[int], start: dt.datetime, end: dt.datetime, step: dt.timedelta, agg: str, chunk_rows: int
+) -> Iterator[list[tuple]]:
+    """The buckets of `ids` in [start, end), about `chunk_rows` buckets and at
+    most MAX_POINTS_PER_READ points a statement: a few series at a time, or
+    one series a stretch of whole buckets at a time (so every bucket is
+    aggregated once, whole)."""
+    buckets = max(1, math.ceil((end - start) / step))
+    points = _chunked_points(ids, start, end)
+    for group in _series_groups(ids, points, max(1, chunk_rows // buckets)):
+        stretches = max(1, math.ceil(sum(points.get(i, 0) for i in group) / MAX_POINTS_PER_READ))
+        stretch = step * max(1, min(chunk_rows, math.ceil(buckets / stretches)))
+        since = start
+        while since < end:
+            until = end if len(group) > 1 else min(end, since + stretch)
+            if rows := _bucketed(group, since, until, step, agg, origin=start):
+                yield rows
+            since = until
+
+
+def _series_groups(ids: list[int], points: dict[int, int], most: int) -> Iterator[list[int]]:
+    """Runs of at most `most` series and MAX_POINTS_PER_READ points (one series alone may hold more)."""
+    group, held = [], 0
+    for series_id in ids:
+        n = points.get(series_id, 0)
+        if group and (len(group) == most or held + n > MAX_POINTS_PER_READ):
+            yield group
+            group, held = [], 0
+        group.append(series_id)
+        held += n
+    if group:
+        yield group
+
+
+def _chunked_points(ids: list[int], start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+    """Points per series in the chunks that reach into [start, end), from their
+    heads alone: what a read will decode, give or take the landing rows.
+
+    An ordinary statement, so the request's statement timeout is set (a
+    COPY passes no execute wrapper) before the reads that follow it.
     """
-    return sql, [step, origin or start, list(series_ids), start, end]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT series_id, sum(n) FROM ingestion_chunk
+            WHERE series_id = ANY(%s::bigint[]) AND first_ts < %s
+              AND first_ts >= date_trunc('day', %s::timestamptz, 'UTC') AND last_ts >= %s
+            GROUP BY series_id
+            """,
+            [ids, end, start, start],
+        )
+        return {series_id: int(n) for series_id, n in cursor.fetchall()}
+
+
+def _bucketed(ids, start, end, step, agg, origin) -> list[tuple]:
+    """(series id, bucket start, value) of the points in [start, end), the
+    buckets of `step` laid from `origin`, aggregated in numpy (`ingestion.buckets`)."""
+    sid, bucket_us, values = buckets.aggregate(
+        *read_arrays(ids, start, end), _microseconds(origin), _microseconds(step), agg
+    )
+    return [
+        (series_id, _EPOCH + dt.timedelta(microseconds=us), value if math.isfinite(value) else None)
+        for series_id, us, value in zip(sid.tolist(), bucket_us.tolist(), values.tolist(), strict=True)
+    ]
+
+
+def read_arrays(ids: Sequence[int], start: dt.datetime, end: dt.datetime):
+    """(series id, ts µs, value) arrays of the points of `ids` in [start, end):
+    the rows of tsmon_series_points, with its chunks decoded in numpy
+    (`copy_binary.chunk_points`) rather than point by point in SQL, and the
+    landing rows that count from the same view it reads (`ingestion_landed`),
+    so the same first-value rule. In no particular order.
+
+    The landing rows come by an ordinary statement, first, so the request's
+    statement timeout is set (a COPY passes no execute wrapper) before the
+    chunks' COPY.
+    """
+    ids = list(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(LANDED_QUERY, [ids, start, end])
+        landed = list(zip(*cursor.fetchall(), strict=True)) or [(), (), ()]
+        query = cursor.mogrify(CHUNKS_QUERY, [ids, end, start, start]).decode()
+        out = io.BytesIO()
+        cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", out)
+    sid, ts_us, values = chunk_points(out.getvalue())
+    inside = (ts_us >= _microseconds(start)) & (ts_us < _microseconds(end))
+    return (
+        np.concatenate([sid[inside], np.array(landed[0], dtype=np.int64)]),
+        np.concatenate([ts_us[inside], np.array(landed[1], dtype=np.int64)]),
+        np.concatenate([values[inside], np.array(landed[2], dtype=np.float64)]),
+    )
+
+
+def _microseconds(value: dt.datetime | dt.timedelta) -> int:
+    span = value - _EPOCH if isinstance(value, dt.datetime) else value
+    return (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
 
 
 class RowStream:
@@ -244,26 +338,8 @@ def stream_downsampled(
     chunk_rows: int = CHUNK_ROWS,
 ) -> RowStream:
     """`downsample` as a RowStream of (series_id, bucket, value) tuples, about
-    `chunk_rows` buckets a statement: a few series at a time, or one series
-    a stretch of time at a time (stretches of whole buckets, so every bucket
-    is aggregated once, whole)."""
-    ids = sorted(series_ids)
-    buckets = math.ceil((end - start) / step)
-    per_query = max(1, chunk_rows // max(1, buckets))
-    stretch = step * max(1, chunk_rows)
-
-    def chunks() -> Iterator[list[tuple]]:
-        for first in range(0, len(ids), per_query):
-            group = ids[first : first + per_query]
-            since = start
-            while since < end:
-                until = end if per_query > 1 else min(end, since + stretch)
-                rows = _fetch(*_downsample_query(group, since, until, step, agg, origin=start))
-                if rows:
-                    yield rows
-                since = until
-
-    return RowStream(chunks())
+    `chunk_rows` buckets a statement (see `_bucket_reads`)."""
+    return RowStream(_bucket_reads(sorted(series_ids), start, end, step, agg, chunk_rows))
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
