@@ -125,8 +125,10 @@ def test_a_detector_pickled_before_the_profile_builds_it_from_the_points_it_hold
     detector.update(ts[:5000], values[:5000])
     for name in ("profile_seconds", "profile_"):
         delattr(detector, name)
+    detector.likelihood_window, detector.likelihood_ = None, None  # as that default was
     restored = pickle.loads(pickle.dumps(detector))
     rest = restored.update(ts[5000:], values[5000:])
     assert restored.profile_seconds == 7 * 86_400
+    assert restored.likelihood_ is not None  # off by default before the profile, on now
     held = restored.profile_.lo_[~np.isnan(restored.profile_.lo_)]
     assert held.size and np.all((rest.score >= 0) & (rest.score <= 1))

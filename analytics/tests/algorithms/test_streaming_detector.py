@@ -285,7 +285,7 @@ def test_a_detector_pickled_before_the_likelihood_and_the_new_range_takes_them_u
         delattr(detector, name)
     restored = pickle.loads(pickle.dumps(detector))
     rest = restored.update(ts[1000:], values[1000:])
-    # The range from the values it held; the likelihood is off by default.
+    # The range from the values it held; the likelihood as a new detector has it.
     assert restored.range_.lo_ == np.nanmin(values) and restored.range_.hi_ == np.nanmax(values)
-    assert restored.likelihood_ is None
+    assert restored.likelihood_.window == StreamingDetector().likelihood_window
     assert np.isfinite(rest.score).sum() == np.isfinite(whole.score[1000:]).sum()
