@@ -64,6 +64,7 @@ def test_a_dashboard_of_two_panels_and_a_panels_permalink(live_server, browser_p
     add_panel(page, "CPU of the web hosts", WEB_CPU, "mean", "now-3d")
     add_panel(page, "Memory (max)", "memory_used_percent", "max", "now-7d")
     expect(page.locator("[data-testid=panel-table] tbody tr")).to_have_count(2)
+    shoot(page, folder, "dashboard-edit.png")
     dashboard = Dashboard.objects.get()
     assert [(p.title, p.aggregation) for p in dashboard.panels.all()] == [
         ("CPU of the web hosts", "mean"),
@@ -90,6 +91,7 @@ def test_a_dashboard_of_two_panels_and_a_panels_permalink(live_server, browser_p
     expect(page.locator("svg.plot path.series-line")).to_have_count(4)
     expect(page.locator("[data-testid=panel-series] tbody tr")).to_have_count(4)
     window = page.locator("[data-testid=panel] p.muted").first.inner_text()
+    shoot(page, folder, "dashboard-panel.png")
     page.reload()  # a permalink shows the same window when opened again
     expect(page.locator("[data-testid=panel] p.muted").first).to_have_text(window)
 
