@@ -64,6 +64,7 @@ from analytics.models import (
     Anomaly,
     AnomalyEvent,
     Detector,
+    FalsePositive,
     JobRun,
     NotificationChannel,
     Silence,
@@ -114,6 +115,8 @@ BEYOND_THE_SCHEMA: dict[str, dict[str, str]] = {
     },
     "GET /api/v1/anomalies": {**SERIES_FILTERS, **CURSOR},
     "GET /api/v1/anomaly-events": {**SERIES_FILTERS, **CURSOR},
+    "GET /api/v1/false-positives": SELECTOR,
+    "POST /api/v1/false-positives": {"event": "the id of an existing anomaly event"},
     "GET /api/v1/alerts": CURSOR,
     "GET /api/v1/deliveries": CURSOR,
     "GET /api/v1/reports": {
@@ -298,6 +301,11 @@ def build_demo_data(now: dt.datetime) -> dict[str, list[int]]:
         labels={"host": "web-1"},
     )
     silence = Silence.objects.create(matchers='{host="web-2"}', ends_at=now + dt.timedelta(hours=1))
+    # One event marked, one not: a mark of the first is a 409, of the second made.
+    other = AnomalyEvent.objects.create(
+        detector=detector, series=series[1], start=spike, end=spike, peak_score=0.9, peak_ts=spike
+    )
+    mark = FalsePositive.objects.create(series=series[0], start=spike, end=spike, event=event, reason="test")
     run = JobRun.objects.create(job="detect", finished_at=now, outcome="ok")
     report = report_jobs.request_report("anomaly", now, start=start)
     report_jobs.process_pending_reports(now)
@@ -308,7 +316,8 @@ def build_demo_data(now: dt.datetime) -> dict[str, list[int]]:
         "series": [s.pk for s in series],
         "detectors": [detector.pk],
         "anomalies": [anomaly.pk],
-        "anomaly-events": [event.pk],
+        "anomaly-events": [event.pk, other.pk],
+        "false-positives": [mark.pk],
         "notification-channels": [channel.pk],
         "alert-rules": [rule.pk],
         "alerts": [alert.pk],
