@@ -32,7 +32,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 NS = 1_000_000_000
 DAY_SECONDS = 86_400
@@ -150,25 +149,20 @@ class DailyProfile:
 
     def _bands(self, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The band of the day of each point's bin (NaN where fewer than ``min_days`` days have data)."""
-        jitter, per_day = self.jitter_bins, self.bins_per_day
-        # Range of each held bin and its neighbours within the jitter (NaN-padded ends).
-        pad = np.full(jitter, np.nan)
-        lo_near = np.fmin.reduce(
-            sliding_window_view(np.concatenate([pad, self.lo_, pad]), 2 * jitter + 1), axis=1
-        )
-        hi_near = np.fmax.reduce(
-            sliding_window_view(np.concatenate([pad, self.hi_, pad]), 2 * jitter + 1), axis=1
-        )
-        lows, highs = [], []
-        for day in range(1, self.n_days + 1):
-            slot = bins - self.first_bin_ - day * per_day
-            held = (slot >= 0) & (slot < lo_near.size)
-            index = np.clip(slot, 0, max(0, lo_near.size - 1))
-            lows.append(np.where(held, lo_near[index], np.nan))
-            highs.append(np.where(held, hi_near[index], np.nan))
-        lows, highs = np.vstack(lows), np.vstack(highs)
-        enough = np.sum(~np.isnan(lows), axis=0) >= self.min_days
-        with warnings.catch_warnings():  # all-NaN columns (no band) warn
+        # One band per distinct bin: a call of one point reads 7 x 13 cells, not the whole week.
+        unique, which = np.unique(bins, return_inverse=True)
+        offsets = np.arange(-self.jitter_bins, self.jitter_bins + 1)
+        days = np.arange(1, self.n_days + 1) * self.bins_per_day
+        # slots[u, d, j]: the cell of bin u's time of day d days before, j bins off.
+        slots = (unique - self.first_bin_)[:, None, None] - days[None, :, None] + offsets[None, None, :]
+        held = (slots >= 0) & (slots < self.lo_.size)
+        index = np.clip(slots, 0, max(0, self.lo_.size - 1))
+        with warnings.catch_warnings():  # all-NaN slices (no data that day, no band) warn
             warnings.simplefilter("ignore", RuntimeWarning)
-            lo, hi = np.nanmedian(lows, axis=0), np.nanmedian(highs, axis=0)
+            lows = np.nanmin(np.where(held, self.lo_[index], np.nan), axis=2)
+            highs = np.nanmax(np.where(held, self.hi_[index], np.nan), axis=2)
+            enough = np.sum(~np.isnan(lows), axis=1) >= self.min_days
+            lo, hi = np.nanmedian(lows, axis=1), np.nanmedian(highs, axis=1)
+        lo, hi = lo[which], hi[which]
+        enough = enough[which]
         return np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)
