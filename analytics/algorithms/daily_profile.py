@@ -161,8 +161,22 @@ class DailyProfile:
             warnings.simplefilter("ignore", RuntimeWarning)
             lows = np.nanmin(np.where(held, self.lo_[index], np.nan), axis=2)
             highs = np.nanmax(np.where(held, self.hi_[index], np.nan), axis=2)
-            enough = np.sum(~np.isnan(lows), axis=1) >= self.min_days
-            lo, hi = np.nanmedian(lows, axis=1), np.nanmedian(highs, axis=1)
+        enough = np.sum(~np.isnan(lows), axis=1) >= self.min_days
+        lo, hi = _nan_median_rows(lows), _nan_median_rows(highs)
         lo, hi = lo[which], hi[which]
         enough = enough[which]
         return np.where(enough, lo, np.nan), np.where(enough, hi, np.nan)
+
+
+def _nan_median_rows(x: np.ndarray) -> np.ndarray:
+    """The median of each row's non-NaN values (NaN for a row of NaN), shape (rows,).
+
+    np.nanmedian goes through masked arrays for small inputs and cost a
+    one-point call 0.8 ms, more than the scorers.
+    """
+    ordered = np.sort(x, axis=1)  # NaN sort last
+    count = np.sum(~np.isnan(x), axis=1)
+    rows = np.arange(x.shape[0])
+    low = ordered[rows, np.maximum(count - 1, 0) // 2]
+    high = ordered[rows, count // 2 - (count == 0)]
+    return np.where(count > 0, (low + high) / 2, np.nan)
