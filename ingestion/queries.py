@@ -6,11 +6,12 @@ first compiled by PostgreSQL itself in `check_regexes`). Points are read
 with SQL through the one read function of the points store,
 `tsmon_series_points(ids, start, end)` (ingestion 0006: it merges the
 compressed chunks with the landing rows not compacted yet): raw points in
-(series, ts) order; downsampled points from the same function's raw
-points, read by binary COPY and aggregated per bucket in numpy
-(`ingestion.buckets`: the bucket of `date_bin`, the aggregate over the raw
-points of each bucket, so a variance at any step is exact, not a variance
-of means). Large answers are read in chunks, one short statement
+(series, ts) order. Downsampled reads take the function's two halves
+apart for speed (`read_arrays`): the chunk rows by binary COPY, decoded in
+numpy, and the landing rows that count from the view the function reads;
+then the bucket of `date_bin` and the aggregate over the raw points of
+each bucket in numpy (`ingestion.buckets`), so a variance at any step is
+exact, not a variance of means. Large answers are read in chunks, one short statement
 each (`RowStream`), so a reader never holds them whole.
 """
 
@@ -48,12 +49,14 @@ AGGREGATES = buckets.AGGREGATES  # per bucket of a downsampled read
 # 14 MB by binary COPY, and a few arrays of it in numpy.
 MAX_POINTS_PER_READ = 500_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-# The two halves of tsmon_series_points (ingestion 0006), for read_arrays.
-CHUNKS_QUERY = """
-    SELECT series_id, first_ts, step_us, ts_deltas, vals FROM ingestion_chunk
-    WHERE series_id = ANY(%s::bigint[]) AND first_ts < %s
+# The chunks of series that reach into [t0, t1) (params: ids, t1, t0, t0): a
+# chunk holds one UTC day, so one that reaches t0 starts on t0's day or later.
+_CHUNKS_IN_RANGE = """
+    FROM ingestion_chunk WHERE series_id = ANY(%s::bigint[]) AND first_ts < %s
       AND first_ts >= date_trunc('day', %s::timestamptz, 'UTC') AND last_ts >= %s
 """
+# The two halves of tsmon_series_points (ingestion 0006), for read_arrays.
+CHUNKS_QUERY = f"SELECT series_id, first_ts, step_us, ts_deltas, vals {_CHUNKS_IN_RANGE}"
 LANDED_QUERY = f"""
     SELECT series_id, {SQL_US.format("ts")}, value FROM ingestion_landed
     WHERE series_id = ANY(%s::bigint[]) AND ts >= %s AND ts < %s
@@ -188,11 +191,11 @@ def _bucket_reads(
     most MAX_POINTS_PER_READ points a statement: a few series at a time, or
     one series a stretch of whole buckets at a time (so every bucket is
     aggregated once, whole)."""
-    buckets = max(1, math.ceil((end - start) / step))
+    n_buckets = max(1, math.ceil((end - start) / step))
     points = _chunked_points(ids, start, end)
-    for group in _series_groups(ids, points, max(1, chunk_rows // buckets)):
+    for group in _series_groups(ids, points, max(1, chunk_rows // n_buckets)):
         stretches = max(1, math.ceil(sum(points.get(i, 0) for i in group) / MAX_POINTS_PER_READ))
-        stretch = step * max(1, min(chunk_rows, math.ceil(buckets / stretches)))
+        stretch = step * max(1, min(chunk_rows, math.ceil(n_buckets / stretches)))
         since = start
         while since < end:
             until = end if len(group) > 1 else min(end, since + stretch)
@@ -224,13 +227,7 @@ def _chunked_points(ids: list[int], start: dt.datetime, end: dt.datetime) -> dic
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            SELECT series_id, sum(n) FROM ingestion_chunk
-            WHERE series_id = ANY(%s::bigint[]) AND first_ts < %s
-              AND first_ts >= date_trunc('day', %s::timestamptz, 'UTC') AND last_ts >= %s
-            GROUP BY series_id
-            """,
-            [ids, end, start, start],
+            f"SELECT series_id, sum(n) {_CHUNKS_IN_RANGE} GROUP BY series_id", [ids, end, start, start]
         )
         return {series_id: int(n) for series_id, n in cursor.fetchall()}
 
