@@ -207,7 +207,7 @@ class FalsePositiveViewSet(
             made = false_positives.mark(
                 asked.validated_data["event"], asked.validated_data["reason"], who, now
             )
-        except false_positives.MarkError as exc:
+        except false_positives.MarkError as exc:  # the reason was checked above: only a second mark is left
             raise AlreadyMarked(str(exc)) from None
         return Response(FalsePositiveSerializer(made).data, status=status.HTTP_201_CREATED)
 
