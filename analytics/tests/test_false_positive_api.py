@@ -61,7 +61,9 @@ def test_a_second_mark_is_a_409_and_bad_bodies_are_400s_naming_the_field():
     unknown = admin.post("/api/v1/false-positives", {"event": 999_999}, format="json")
     missing = admin.post("/api/v1/false-positives", {"reason": "no event"}, format="json")
     too_long = admin.post(
-        "/api/v1/false-positives", {"event": make_event(event.series, 1).pk, "reason": "x" * 501}, format="json"
+        "/api/v1/false-positives",
+        {"event": make_event(event.series, 1).pk, "reason": "x" * 501},
+        format="json",
     )
 
     assert again.status_code == 409 and "already marked" in again.data["detail"]

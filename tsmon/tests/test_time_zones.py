@@ -104,7 +104,10 @@ def test_the_series_page_follows_the_persons_zone_in_its_list_chart_and_picker(p
     assert "Nov 28 23:00" in page and 'data-time-zone="Asia/Tokyo" data-zone-source="chosen"' in page
     assert "a date and a 24-hour time in Asia/Tokyo" in page
     picked = typed.context["picked"]
-    assert picked.end == dt.datetime(2026, 11, 28, 15, 0, tzinfo=dt.UTC) and picked.end_text == "2026-11-29 00:00"
+    assert (
+        picked.end == dt.datetime(2026, 11, 28, 15, 0, tzinfo=dt.UTC)
+        and picked.end_text == "2026-11-29 00:00"
+    )
 
 
 def test_links_to_a_window_carry_their_offset_so_any_page_reads_the_same_instant(settings):
