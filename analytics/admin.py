@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from analytics import alerts_admin  # noqa: F401  (registers the alerting models)
-from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive, Forecast, JobRun
+from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive, Forecast
+from core.models import JobRun
 
 
 @admin.register(Detector)

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from analytics.channel_checks import channel_errors
 from analytics.models.alerts import Alert, AlertRule, Delivery, Notification, NotificationChannel, Silence
-from tsmon import outbound
+from core import outbound
 
 
 @admin.register(AlertRule)
@@ -32,7 +32,7 @@ class SilenceAdmin(admin.ModelAdmin):
 
 
 class NotificationChannelForm(forms.ModelForm):
-    # Only where tsmon.outbound lets tsmon send (checked again at every delivery).
+    # Only where core.outbound lets tsmon send (checked again at every delivery).
     url = forms.URLField(
         max_length=500, required=False, assume_scheme="https", validators=[outbound.validate_destination]
     )

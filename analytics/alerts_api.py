@@ -2,7 +2,7 @@
 acknowledge) and delivery attempts (list).
 
 Reading needs the `read` scope, writing `admin` (for a person signed in,
-the permissions ingestion.scopes maps to those scopes).
+the permissions core.scopes maps to those scopes).
 """
 
 from __future__ import annotations
@@ -30,18 +30,10 @@ from analytics.models.alerts import (
     Severity,
     Silence,
 )
-from ingestion.auth import ScopedByMethod
-from ingestion.choices import ApiScope
-from ingestion.query_api import (
-    ERRORS,
-    MAX_ID,
-    TimeCursorPagination,
-    bad_parameter,
-    ids_parameter,
-    with_error_responses,
-)
-from ingestion.query_params import whole_number
-from ingestion.query_serializers import ErrorSerializer
+from core.api_schema import ERRORS, MAX_ID, ErrorSerializer, ids_parameter, with_error_responses
+from core.pagination import TimeCursorPagination
+from core.query_params import bad_parameter, whole_number
+from core.scopes import ApiScope, ScopedByMethod
 
 
 class AlertPagination(TimeCursorPagination):

@@ -22,6 +22,7 @@ from analytics.models.alerts import (
     RuleKind,
     Silence,
 )
+from core import outbound
 from ingestion.query_serializers import (
     LABEL_NAME_SYNTAX,
     BoundedFloatField,
@@ -29,7 +30,6 @@ from ingestion.query_serializers import (
     StringMapField,
     validated_selector,
 )
-from tsmon import outbound
 
 _LABEL_NAME = re.compile(rf"^{LABEL_NAME_SYNTAX}$")
 _NEEDS_THRESHOLD = (RuleKind.THRESHOLD, RuleKind.ANOMALY_THRESHOLD, RuleKind.FORECAST)

@@ -18,7 +18,7 @@ from analytics import false_positives
 from analytics.choices import AnomalyKind
 from analytics.forecasting import NotEnoughData, forecast_series
 from analytics.jobs import forecast_points
-from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive, Forecast, JobRun
+from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive, Forecast
 from analytics.serializers import (
     AnomalyEventSerializer,
     AnomalySerializer,
@@ -28,25 +28,24 @@ from analytics.serializers import (
     JobRunSerializer,
     MarkFalsePositiveSerializer,
 )
-from ingestion.auth import ScopedByMethod
-from ingestion.choices import ApiScope
-from ingestion.models import Series
-from ingestion.pagination import TimeCursorPagination
-from ingestion.query_api import (
+from core.api_schema import (
     AUTH_ERRORS,
     DURATION_PATTERN,
     ERRORS,
     FIELD_ERRORS,
     MATCH_PARAMETER,
     RANGE_PARAMETERS,
+    ErrorSerializer,
     ids_parameter,
-    selected_series,
-    time_range,
     with_error_responses,
 )
-from ingestion.query_params import bad_parameter, finite_number
-from ingestion.query_serializers import ErrorSerializer
-from ingestion.time_range import TimeRangeError, parse_duration
+from core.models import JobRun
+from core.pagination import TimeCursorPagination
+from core.query_params import bad_parameter, finite_number, time_range
+from core.scopes import ApiScope, ScopedByMethod
+from core.time_range import TimeRangeError, parse_duration
+from ingestion.models import Series
+from ingestion.query_api import selected_series
 
 SERIES_FILTERS = [
     ids_parameter("series", "series id (repeatable)"),

@@ -2,7 +2,7 @@
 
 One function for the API's serializer and the admin's form, so both refuse
 the same channels with the same words, each naming its field. Where a URL
-may send is `tsmon.outbound`'s rule, checked beside this one.
+may send is `core.outbound`'s rule, checked beside this one.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import ipaddress
 from urllib.parse import parse_qs, urlsplit
 
 from analytics.models.alerts import ChannelKind
-from tsmon import outbound
+from core import outbound
 
 NEEDS_URL = (ChannelKind.WEBHOOK, ChannelKind.ALERTMANAGER, ChannelKind.SLACK, ChannelKind.DINGTALK)
 # Their URL is their password: sent in clear, anyone on the way could post as tsmon.

@@ -20,8 +20,3 @@ class Direction(models.IntegerChoices):
     UP = 1, "above expected"
 
 
-class JobOutcome(models.TextChoices):
-    RUNNING = "running", "running"
-    OK = "ok", "ok"
-    FAILED = "failed", "failed"
-    ABANDONED = "abandoned", "abandoned (its process ended mid-run)"

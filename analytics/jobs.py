@@ -1,6 +1,6 @@
 """Analytics jobs: load, compute, save. Plain functions that take `now`.
 
-The scheduler calls them in-process; Celery tasks (analytics/tasks.py) call
+The scheduler calls them in-process; Celery tasks (core/tasks.py) call
 the same functions for one shard of the series each.
 """
 
@@ -12,9 +12,9 @@ import math
 from analytics.choices import DetectorKind
 from analytics.detection import detect_series
 from analytics.forecasting import NotEnoughData, SeriesForecast, forecast_series
-from analytics.job_runs import recorded
 from analytics.models import Detector, Forecast
 from analytics.peer_detection import detect_peer_group, peer_groups
+from core.job_runs import recorded
 from ingestion.models import Series
 from ingestion.queries import select_series
 from ingestion.selectors import parse_selector

@@ -4,7 +4,7 @@ Each notifier subclasses `Notifier` and implements `notify(notification)`.
 A failure raises `NotifierError(message, permanent=…)`: temporary failures
 (timeouts, refused connections, 5xx, 429) are retried with back-off by
 `analytics.alert_jobs`; permanent ones (other 4xx, malformed addresses, destinations
-`tsmon.outbound` refuses) disable the channel with the reason.
+`core.outbound` refuses) disable the channel with the reason.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from django.core.validators import validate_email
 from analytics import alertmanager_push, chat_messages
 from analytics.models.alerts import ChannelKind, Notification, NotificationChannel
 from analytics.notifier_text import alert_text, message_subject
-from tsmon import outbound
+from core import outbound
 
 WEBHOOK_TIMEOUT_SECONDS = 10
 # Of an answer, only DingTalk's small JSON is read; the rest is never needed.
@@ -55,7 +55,7 @@ class Notifier:
 def post_json(url: str, body, where: str) -> tuple[int, bytes]:
     """POST `body` as JSON to `url`; return the status and the start of the answer.
 
-    Only to the destinations `tsmon.outbound` allows, checked again on every
+    Only to the destinations `core.outbound` allows, checked again on every
     connection. Errors name the receiver's origin (`where`), never its path
     or query (which often hold its token), and keep no word of its answer: a
     receiver may echo the URL it was called on (`Cannot POST /hook/SECRET`),

@@ -14,10 +14,9 @@ from analytics import false_positives, incidents, silencing
 from analytics.choices import AnomalyKind
 from analytics.models import Alert, AnomalyEvent, Detector, DetectorState
 from analytics.models.alerts import OPEN_STATES, AlertState
-from ingestion.choices import ApiScope
+from core.scopes import ApiScope, person_has_scope, scope_required
 from ingestion.models import Series
 from ingestion.queries import select_series
-from ingestion.scopes import person_has_scope, scope_required
 from ingestion.selectors import SelectorError, parse_selector
 from tsmon.time_picker import RANGES, pick_range, range_around
 

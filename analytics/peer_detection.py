@@ -23,8 +23,8 @@ from analytics.algorithms.peer import MIN_MEMBERS, peer_outliers
 from analytics.choices import AnomalyKind
 from analytics.events import record_events
 from analytics.models import Anomaly, Detector, DetectorState
+from core.time_range import parse_duration
 from ingestion.queries import downsample
-from ingestion.time_range import parse_duration
 
 HOST_LABELS = ("host", "instance")
 MAX_WINDOWS_PER_RUN = 24 * 14  # backfill at most two weeks of hourly windows at once

@@ -11,7 +11,7 @@ from django import forms
 
 from analytics.alerts_serializers import AlertRuleSerializer
 from analytics.models.alerts import AlertRule
-from ingestion.time_range import TimeRangeError, parse_duration
+from core.time_range import TimeRangeError, parse_duration
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60))
 MAX_SECONDS = 2**31 - 1

@@ -18,8 +18,7 @@ from analytics import rule_preview
 from analytics.models.alerts import OPEN_STATES, AlertRule
 from analytics.preview_strips import firing_strips
 from analytics.rule_forms import AlertRuleForm
-from ingestion.choices import ApiScope
-from ingestion.scopes import person_has_scope, scope_required
+from core.scopes import ApiScope, person_has_scope, scope_required
 
 
 @login_required

@@ -1,7 +1,7 @@
 """When would a rule have fired? Replay it over the last 14 days.
 
 The rule is evaluated every `EVALUATION_SECONDS` (as the scheduler does,
-tsmon.schedule) on history read through `ingestion.queries.read_series_frame`
+core.schedule) on history read through `ingestion.queries.read_series_frame`
 and the stored anomalies, and each series' alert is moved by the model's own
 state machine (`Alert.advance`), so `for` and `keep_firing_for` act as they
 would live. Nothing is stored: the rule may be unsaved.

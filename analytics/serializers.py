@@ -8,9 +8,10 @@ from rest_framework import serializers
 from analytics.algorithms.detector import StreamingDetector
 from analytics.choices import DetectorKind
 from analytics.false_positives import MAX_REASON
-from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive, Forecast, JobRun
+from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive, Forecast
+from core.models import JobRun
+from core.time_range import TimeRangeError, parse_duration
 from ingestion.query_serializers import BoundedFloatField, JsonTypes, ObjectField, validated_selector
-from ingestion.time_range import TimeRangeError, parse_duration
 
 
 class DetectorSerializer(JsonTypes, serializers.ModelSerializer):

@@ -18,9 +18,8 @@ from django.views.decorators.http import require_POST
 
 from analytics import silencing
 from analytics.models.alerts import Alert, Silence
-from ingestion.choices import ApiScope
+from core.scopes import SCOPE_PERMISSIONS, ApiScope, person_has_scope, scope_required
 from ingestion.models import Series
-from ingestion.scopes import SCOPE_PERMISSIONS, person_has_scope, scope_required
 
 RECENTLY_ENDED = 20
 

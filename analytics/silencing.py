@@ -14,8 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from analytics.models.alerts import Alert, Silence
+from core.time_range import TimeRangeError, parse_duration
 from ingestion.models import Series
-from ingestion.time_range import TimeRangeError, parse_duration
 
 MAX_SILENCE = dt.timedelta(days=30)
 MAX_REASON = 500

@@ -11,8 +11,7 @@ from django.views.decorators.http import require_POST
 
 from analytics import false_positives
 from analytics.models import AnomalyEvent, FalsePositive
-from ingestion.choices import ApiScope
-from ingestion.scopes import scope_required
+from core.scopes import ApiScope, scope_required
 
 
 def _back(request):

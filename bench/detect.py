@@ -65,7 +65,8 @@ def pure_scoring(series_values: list[np.ndarray]) -> float:
 
 
 def reset_detection() -> None:
-    from analytics.models import Anomaly, AnomalyEvent, DetectorState, JobRun
+    from analytics.models import Anomaly, AnomalyEvent, DetectorState
+    from core.models import JobRun
 
     for model in (Anomaly, AnomalyEvent, DetectorState, JobRun):
         model.objects.all().delete()

@@ -62,7 +62,7 @@ def load(args, end: dt.datetime):
 
 def detect(now: dt.datetime) -> dict[str, float]:
     """Run the scheduler's detection jobs once; return seconds per job."""
-    from tsmon.schedule import job_named
+    from core.schedule import job_named
 
     seconds = {}
     for name in ("detect", "detect_peers"):

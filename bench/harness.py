@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tsmon.processes import stop_process  # noqa: E402  (importable once ROOT is on the path)
+from core.processes import stop_process  # noqa: E402  (importable once ROOT is on the path)
 
 
 def server_url() -> str:

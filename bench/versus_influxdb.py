@@ -85,7 +85,7 @@ import numpy as np
 from harness import free_port, gunicorn, scratch_database  # noqa: E402  (bench/ is on sys.path when run as a script)
 from ingest import BATCH, SHAPES, check_stored, measure_copy, send_all, truncate_points
 
-from tsmon.processes import stop_process
+from core.processes import stop_process
 
 N_SERIES = 1_000
 LINES_PER_REQUEST = 5_000

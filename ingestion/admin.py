@@ -1,10 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 
+from core import outbound
 from ingestion import scrape
 from ingestion.models import ApiKey, ScrapeTarget, Series, Source
 from ingestion.series_deletion import delete_series
-from tsmon import outbound
 
 
 @admin.register(Source)
@@ -59,7 +59,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 class ScrapeTargetForm(forms.ModelForm):
-    # Only where tsmon.outbound lets tsmon send (checked again at every scrape).
+    # Only where core.outbound lets tsmon send (checked again at every scrape).
     url = forms.URLField(max_length=500, assume_scheme="https", validators=[outbound.validate_destination])
 
     class Meta:

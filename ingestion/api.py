@@ -31,10 +31,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import statement_timeouts
+from core.instruments import observe_write_request
+from core.scopes import ApiScope
 from ingestion import write_schema
 from ingestion.auth import requester_source
 from ingestion.bodies import BadBody, BodyTooLarge, decode_utf8, read_body
-from ingestion.choices import ApiScope
 from ingestion.ingest import IngestOutcome, TooManyPoints, ingest, max_body_bytes, to_us
 from ingestion.models import ApiKey
 from ingestion.parsers import (
@@ -50,8 +52,6 @@ from ingestion.parsers import (
 from ingestion.parsers.line_protocol import parse_line_protocol_columns
 from ingestion.parsers.result import shorten
 from ingestion.samples import LineError
-from tsmon import statement_timeouts
-from tsmon.monitoring.instruments import observe_write_request
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Machines send `Authorization: Bearer <key>`; InfluxDB clients and Telegraf
 send `Authorization: Token <key>` (or `Token <user>:<key>`, InfluxDB 1.8's
 form), so all are accepted. People use the
 API with their login session instead, with the scopes their Django
-permissions give them (ingestion.scopes).
+permissions give them (core.scopes).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.settings import api_settings
 
-from ingestion.choices import ApiScope
+from core.scopes import ApiScope, person_has_scope
 from ingestion.models import ApiKey
-from ingestion.scopes import person_has_scope
 
 # Writing last_used_at on every request would turn each read into a write;
 # once a minute is enough to tell which keys are alive.
@@ -115,7 +114,7 @@ def _mark_used(key: ApiKey) -> None:
 class HasScope(permissions.BasePermission):
     """Allow a request whose key, or whose signed-in person, has the view's `required_scope`.
 
-    A person's scopes come from their Django permissions (ingestion.scopes),
+    A person's scopes come from their Django permissions (core.scopes),
     the same mapping the pages use.
     """
 
@@ -126,14 +125,6 @@ class HasScope(permissions.BasePermission):
         if isinstance(request.auth, ApiKey):
             return request.auth.allows(scope)
         return person_has_scope(request.user, scope)
-
-
-class ScopedByMethod:
-    """View mixin: the read scope for GET, HEAD and OPTIONS, admin for the rest."""
-
-    @property
-    def required_scope(self):
-        return ApiScope.READ if self.request.method in ("GET", "HEAD", "OPTIONS") else ApiScope.ADMIN
 
 
 class KeyRateThrottle(throttling.ScopedRateThrottle):

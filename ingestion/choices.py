@@ -8,7 +8,3 @@ class SeriesKind(models.TextChoices):
     COUNTER = "counter", "counter"
 
 
-class ApiScope(models.TextChoices):
-    WRITE = "write", "write points"
-    READ = "read", "read data"
-    ADMIN = "admin", "everything"

@@ -11,7 +11,7 @@ the CSV itself (`COPY ... TO STDOUT`), so neither the server nor this process
 holds more than a buffer of the export at a time.
 
 A source name a spreadsheet would run as a formula (`=HYPERLINK(...)`) is
-exported with a leading quote (`tsmon.spreadsheet`), which import takes off
+exported with a leading quote (`core.spreadsheet`), which import takes off
 again, so the round trip stays exact.
 
 Import validates, then writes. A first pass parses and checks the whole file
@@ -35,6 +35,7 @@ from typing import BinaryIO, NamedTuple
 
 from django.db import connection, transaction
 
+from core.spreadsheet import quote_formula, unquote_formula
 from ingestion.ingest import limits_from_settings, max_points_per_request, to_us
 from ingestion.models import Series, Source
 from ingestion.parsers.points_csv import HEADER, labels_json, read_points_csv
@@ -43,7 +44,6 @@ from ingestion.samples import LineError, Sample
 from ingestion.selectors import Selector
 from ingestion.validation import US_PER_DAY, validate_samples
 from ingestion.writer import write_samples
-from tsmon.spreadsheet import quote_formula, unquote_formula
 
 MAX_ERRORS_KEPT = 1_000
 # Bounds for an open-ended range: PostgreSQL's timestamptz holds both.

@@ -15,12 +15,12 @@ import psycopg2
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from core.instruments import count_points
 from ingestion.parsers import ParseResult
 from ingestion.samples import LineError
 from ingestion.series_ends import mark_ended
 from ingestion.validation import Limits, validate_samples
 from ingestion.writer import write_samples
-from tsmon.monitoring.instruments import count_points
 
 
 class TooManyPoints(Exception):
@@ -71,7 +71,7 @@ def ingest(parsed: ParseResult, now: dt.datetime, source=None, key=None, lazy_sp
 
 
 def _count(parsed: ParseResult, checked: ParseResult, result) -> None:
-    """Count the points of one write for /metrics (see tsmon.monitoring.instruments)."""
+    """Count the points of one write for /metrics (see core.instruments)."""
     stored = result.written + result.duplicates
     count_points(
         accepted=stored,

@@ -12,7 +12,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 
-from ingestion.choices import ApiScope, SeriesKind
+from core.scopes import ApiScope
+from ingestion.choices import SeriesKind
 
 
 class Source(models.Model):
@@ -100,7 +101,7 @@ class Point(models.Model):
     series reaches both tables, one on time cannot skip chunks (the times
     are computed from them), so tsmon itself reads through
     `tsmon_series_points(ids, start, end)`. The model also carries the write
-    permission (`ingestion.add_point`, ingestion.scopes).
+    permission (`ingestion.add_point`, core.scopes).
     """
 
     pk = models.CompositePrimaryKey("series_id", "ts")

@@ -105,7 +105,7 @@ def detail_context(request, series: Series) -> dict:
     now = timezone.now()
     picked = pick_range(request.GET, now, default=default_range(series, now))
     window, k = chart_options(request.GET)
-    zone = request.person_zone.name  # the person's (tsmon.time_zones), chart and picker alike
+    zone = request.person_zone.name  # the person's (core.time_zones), chart and picker alike
     loaded = series_chart(series, picked.start, picked.end, window, k, now, zone)
     keep = {"window": window, "k": f"{k:g}"}
     return {

@@ -22,32 +22,47 @@ from collections.abc import Callable, Iterator
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import mixins, viewsets
 from rest_framework.generics import get_object_or_404
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from analytics.queries import TooManyPoints, rolling_statistics
-from ingestion import queries, renderers
-from ingestion.auth import ScopedByMethod
-from ingestion.choices import ApiScope
-from ingestion.models import Series
-from ingestion.pagination import TimeCursorPagination  # noqa: F401  (the other APIs import it from here)
-from ingestion.query_params import MAX_BIGINT, bad_parameter, whole_number, whole_number_schema
-from ingestion.query_serializers import (
+from core.api_schema import (
+    AUTH_ERRORS,
+    BAD_PARAMETER_EXAMPLE,
+    CURSOR_PARAMETER,
+    DURATION_PATTERN,
+    DURATION_RULES,
+    ERRORS,
+    MATCH_PARAMETER,
+    MAX_ID,
+    RANGE_PARAMETERS,
+    TIME_PATTERN,
     ErrorSerializer,
+    FormatNegotiation,
+    format_parameter,
+    ids_parameter,
+    in_every_format,
+    with_error_responses,
+)
+from core.query_params import bad_parameter, time_range, whole_number, whole_number_schema
+from core.scopes import ApiScope, ScopedByMethod
+from core.time_range import (
+    TimeRangeError,
+    parse_duration,
+)
+from ingestion import queries, renderers
+from ingestion.models import Series
+from ingestion.query_serializers import (
     PointsResponseSerializer,
     RollingResponseSerializer,
     SeriesDetailSerializer,
@@ -56,21 +71,11 @@ from ingestion.query_serializers import (
 from ingestion.renderers import PointsCSVRenderer
 from ingestion.selectors import SelectorError, parse_selector
 from ingestion.series_deletion import delete_series
-from ingestion.time_range import (
-    DURATION_SYNTAX,
-    TIME_SYNTAX,
-    TimeRangeError,
-    parse_duration,
-    parse_range,
-    schema_pattern,
-)
 
-DEFAULT_SPAN = dt.timedelta(hours=24)
 DEFAULT_POINT_LIMIT = 10_000
 MAX_POINT_LIMIT = 100_000  # raw points per page
 MAX_BUCKETS = 20_000  # per series: more is a client asking for raw points by accident
 MAX_SERIES_PER_QUERY = 1_000
-MAX_ID = MAX_BIGINT  # ids are bigints
 MIN_COUNT_WINDOW, MAX_COUNT_WINDOW = 2, 100_000  # points in a rolling window given as a count
 MAX_ROLLING_POINTS = 200_000  # points read for one rolling request, the window's lookback included
 # The browsable API renders an answer whole (as an HTML page): small ones only.
@@ -78,85 +83,6 @@ BROWSABLE_MAX_POINTS = 10_000
 STREAMED_FORMATS = ("json", "csv")
 
 
-def ids_parameter(name: str, description: str) -> OpenApiParameter:
-    """A repeatable id filter (`?series=1&series=2`): whole numbers from 1 to MAX_ID, as read."""
-    schema = {"type": "array", "items": whole_number_schema(1, MAX_ID)}
-    return OpenApiParameter(name, schema, description=description)
-
-
-MATCH_PARAMETER = OpenApiParameter(
-    "match",
-    str,
-    description='Series selector, e.g. `cpu_usage_percent{host=~"web-.*"}`; empty: not given. Its grammar '
-    "and its regexes (Prometheus', Python's and PostgreSQL's common part, compiled by PostgreSQL) are "
-    "beyond this schema: a selector they refuse is a 400 naming `match`.",
-)
-# Times and durations: the parsers' own grammars (ingestion.time_range); empty means "not given".
-TIME_PATTERN = schema_pattern(TIME_SYNTAX, empty=True)
-DURATION_PATTERN = schema_pattern(DURATION_SYNTAX, empty=True)
-_TIME_RULES = "a date that does not exist or lies outside 1970–2200 is a 400 naming the parameter"
-CURSOR_PARAMETER = OpenApiParameter(
-    "cursor",
-    str,
-    description="from the previous page's `next` (an opaque token: any other is a 400 naming `cursor`)",
-)
-RANGE_PARAMETERS = [
-    OpenApiParameter(
-        "start",
-        str,
-        pattern=TIME_PATTERN,
-        description="RFC 3339, epoch seconds or `now-1h` (default: end − 24h); it must be before `end`, "
-        f"and {_TIME_RULES}",
-    ),
-    OpenApiParameter(
-        "end",
-        str,
-        pattern=TIME_PATTERN,
-        description=f"RFC 3339, epoch seconds or `now` (default: now); {_TIME_RULES}",
-    ),
-]
-_DURATION_RULES = "greater than 0 and at most 10 years"
-
-
-def in_every_format(responses: dict) -> dict:
-    """The answers of a view with JSON, CSV and browsable (HTML) renderers: each
-    status in the three (an error too: in CSV, `error` and `parameter` columns)."""
-    formats = {}
-    for status_code, schema in responses.items():
-        formats[status_code, "application/json"] = schema
-        formats[status_code, "text/csv"] = OpenApiTypes.STR
-        formats[status_code, "text/html"] = OpenApiTypes.STR
-    return formats
-
-
-def format_parameter(renderers) -> OpenApiParameter:
-    """`?format=`: one of the view's renderers (`api` is the browsable page)."""
-    formats = [renderer.format for renderer in renderers]
-    return OpenApiParameter(
-        "format", str, enum=formats, description="the answer's format; `Accept` works too"
-    )
-
-
-# Any request may also meet its statement timeout: 503 naming the limit.
-AUTH_ERRORS = {401: ErrorSerializer, 403: ErrorSerializer, 429: ErrorSerializer, 503: ErrorSerializer}
-ERRORS = {400: ErrorSerializer, **AUTH_ERRORS}
-# DRF's answer to an invalid body: {"name": ["This field is required."]}; a
-# nested field's messages come by key or index, as an object.
-FIELD_ERRORS = OpenApiResponse(
-    {
-        "type": "object",
-        "additionalProperties": {
-            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}, {"type": "string"}]
-        },
-    },
-    description='each invalid field with its messages, or {"detail": …} for a body that is not JSON',
-)
-BAD_PARAMETER_EXAMPLE = OpenApiExample(
-    "a bad parameter",
-    value={"detail": "step: 'fast' is not a duration such as 30s, 5m, 1h, 7d", "parameter": "step"},
-    response_only=True,
-    status_codes=["400"],
-)
 POINTS_EXAMPLE = OpenApiExample(
     "downsampled",
     value={
@@ -180,47 +106,6 @@ POINTS_EXAMPLE = OpenApiExample(
 )
 
 
-def with_error_responses(serializer: type[Serializer]) -> Callable[[type], type]:
-    """Class decorator: document each ModelViewSet action's answer with the
-    errors it can give (invalid fields on writes, 404 for one object).
-
-    Put it under any more specific `extend_schema_view`, which then wins.
-    """
-    one = {404: ErrorSerializer, **AUTH_ERRORS}
-    responses = {
-        "list": {200: serializer(many=True), **ERRORS},
-        "create": {201: serializer, 400: FIELD_ERRORS, **AUTH_ERRORS},
-        "retrieve": {200: serializer, **one},
-        "update": {200: serializer, 400: FIELD_ERRORS, **one},
-        "partial_update": {200: serializer, 400: FIELD_ERRORS, **one},
-        "destroy": {204: None, **one},
-    }
-
-    def decorate(viewset: type) -> type:
-        actions = {
-            name: extend_schema(responses=r) for name, r in responses.items() if hasattr(viewset, name)
-        }
-        return extend_schema_view(**actions)(viewset)
-
-    return decorate
-
-
-class FormatNegotiation(DefaultContentNegotiation):
-    """An unknown `?format=` is a 400 naming the parameter, not DRF's bare 404
-    (nor, for an empty one, ignored)."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        if request.query_params.get("format", None) == "":
-            self.filter_renderers(renderers, "")
-        return super().select_renderer(request, renderers, format_suffix)
-
-    def filter_renderers(self, renderers, format):
-        known = [renderer for renderer in renderers if renderer.format == format]
-        if not known:
-            formats = ", ".join(renderer.format for renderer in renderers)
-            raise bad_parameter("format", f"{format!r} is not one of {formats}")
-        return known
-
 
 def selected_series(request, queryset: QuerySet | None = None) -> QuerySet:
     """Series chosen by `?match=` (selector), `?metric=`, `?source=` and `?series=` ids."""
@@ -239,15 +124,6 @@ def selected_series(request, queryset: QuerySet | None = None) -> QuerySet:
     if ids:
         queryset = queryset.filter(id__in=[whole_number(i, "series", 1, MAX_ID) for i in ids])
     return queryset
-
-
-def time_range(request) -> tuple[dt.datetime, dt.datetime]:
-    try:
-        return parse_range(
-            request.query_params.get("start"), request.query_params.get("end"), timezone.now(), DEFAULT_SPAN
-        )
-    except TimeRangeError as exc:
-        raise bad_parameter(exc.parameter, str(exc)) from None
 
 
 @extend_schema_view(
@@ -329,7 +205,7 @@ class PointsView(APIView):
                 str,
                 pattern=DURATION_PATTERN,
                 description=(
-                    f"bucket length (`5m`, `1h`, seconds), {_DURATION_RULES}; omit for raw points. At most "
+                    f"bucket length (`5m`, `1h`, seconds), {DURATION_RULES}; omit for raw points. At most "
                     f"{MAX_BUCKETS} buckets per series, and series × buckets at most TSMON_MAX_QUERY_POINTS "
                     "(500,000 unless configured); beyond is a 400 naming `step`"
                 ),
@@ -498,7 +374,7 @@ class RollingView(APIView):
                 str,
                 pattern=DURATION_PATTERN,
                 description=f"points (`60`: {MIN_COUNT_WINDOW} to {MAX_COUNT_WINDOW}) or a duration (`1h`, "
-                f"{_DURATION_RULES}); default `1h`",
+                f"{DURATION_RULES}); default `1h`",
             ),
             OpenApiParameter(
                 "start",

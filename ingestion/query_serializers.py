@@ -181,11 +181,3 @@ class RollingResponseSerializer(serializers.Serializer):
     points = serializers.ListField(
         child=serializers.DictField(), help_text="ts, value, mean, std, variance, zscore per point"
     )
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    parameter = serializers.CharField(required=False, help_text="the query parameter at fault (400)")
-    limit = serializers.CharField(
-        required=False, help_text="the setting whose limit the request reached (503: a statement timeout)"
-    )

@@ -16,7 +16,7 @@ A target that needs credentials gets them as Prometheus would send them:
 file named after the job in TSMON_SCRAPE_TOKENS_DIR holds a bearer token
 (as Prometheus's `authorization.credentials_file`). Neither is ever logged
 nor stored: logs and reports show the URL without userinfo or query.
-Targets are reached only where `tsmon.outbound` allows.
+Targets are reached only where `core.outbound` allows.
 
 The due targets are fetched at the same time (up to SCRAPE_CONCURRENCY), so
 a slow or dead target delays no other by its timeout; the pages are then
@@ -42,12 +42,12 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.conf import settings
 
+from core import outbound
 from ingestion.ingest import ingest, max_body_bytes, to_us
 from ingestion.models import ScrapeTarget
 from ingestion.parsers import ParseResult, parse_exposition
 from ingestion.parsers.result import shorten
 from ingestion.samples import Labels, Sample
-from tsmon import outbound
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def store_scrape(target: Target, page: Fetched, now: dt.datetime) -> ScrapeRepor
 
 
 def fetch(url: str, timeout: float | None = None, headers: dict | None = None) -> str:
-    """GET an exposition page, bounded in size and time, where `tsmon.outbound` allows.
+    """GET an exposition page, bounded in size and time, where `core.outbound` allows.
 
     Errors never quote the page nor the URL's userinfo: they are stored on
     the target and logged."""

@@ -32,8 +32,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from core.timestamps import us_to_iso
 from ingestion.parsers.result import ParseResult
-from ingestion.parsers.timestamps import us_to_iso
 from ingestion.samples import Labels, LineError, Sample, SampleColumns
 
 METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")

@@ -19,18 +19,18 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from ingestion.auth import ScopedByMethod
-from ingestion.query_api import (
+from core.api_schema import (
     AUTH_ERRORS,
     ERRORS,
     FIELD_ERRORS,
     TIME_PATTERN,
-    TimeCursorPagination,
-    bad_parameter,
+    ErrorSerializer,
     with_error_responses,
 )
-from ingestion.query_serializers import ErrorSerializer
-from ingestion.time_range import TimeRangeError, parse_time
+from core.pagination import TimeCursorPagination
+from core.query_params import bad_parameter
+from core.scopes import ScopedByMethod
+from core.time_range import TimeRangeError, parse_time
 from reports.builders import TABLES
 from reports.choices import ReportKind, ReportStatus
 from reports.models import Report

@@ -17,10 +17,10 @@ from django.db.models import Q, QuerySet
 from analytics.choices import DetectorKind
 from analytics.forecasting import NotEnoughData, forecast_series, history_frame, series_bounds
 from analytics.models import Alert, Anomaly, AnomalyEvent
+from core.time_range import parse_duration
 from ingestion.models import Series
 from ingestion.queries import downsample, read_series_frame, select_series
 from ingestion.selectors import parse_selector
-from ingestion.time_range import parse_duration
 from reports import builders
 
 MAX_BUCKETS = 2000  # per series, for coverage and peer groups: enough to see a 10-minute gap in two weeks

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from analytics.job_runs import recorded
+from core.job_runs import recorded
 from reports import builders, inputs
 from reports.choices import ReportKind, ReportStatus
 from reports.models import STALE_AFTER, Report, ReportSchedule

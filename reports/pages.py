@@ -12,8 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
-from ingestion.choices import ApiScope
-from ingestion.scopes import person_has_scope, scope_required
+from core.scopes import ApiScope, person_has_scope, scope_required
 from reports.api import filter_reports
 from reports.choices import ReportKind, ReportStatus
 from reports.models import Report

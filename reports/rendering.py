@@ -13,9 +13,9 @@ import io
 
 from django.template.loader import render_to_string
 
+from core.spreadsheet import quote_formula
 from reports import charts
 from reports.builders import words
-from tsmon.spreadsheet import quote_formula
 
 
 def render_html(content: dict) -> str:

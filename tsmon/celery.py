@@ -23,7 +23,7 @@ app.autodiscover_tasks()
 
 @app.on_after_finalize.connect
 def schedule_periodic_jobs(sender, **kwargs):
-    from tsmon.schedule import default_jobs
+    from core.schedule import default_jobs
 
     for job in default_jobs():
         sender.add_periodic_task(

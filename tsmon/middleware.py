@@ -9,7 +9,7 @@ import time
 from django.db import connection
 from django.utils import timezone
 
-from tsmon import statement_timeouts, time_zones
+from core import statement_timeouts, time_zones
 
 logger = logging.getLogger("tsmon.requests")
 
@@ -69,7 +69,7 @@ class ContentSecurityPolicyMiddleware:
 
 class StatementTimeoutMiddleware:
     """Bound each request's SQL statements by the limit of its kind (API read,
-    write, page: `tsmon.statement_timeouts`), and answer a statement that the
+    write, page: `core.statement_timeouts`), and answer a statement that the
     limit cancelled with a 503 naming it.
 
     The kind is known once the URL is resolved; the limit is set before the
@@ -113,7 +113,7 @@ PERSON_ZONE_VIEWS = (
 
 
 class PersonTimeZoneMiddleware:
-    """Activate the person's time zone (tsmon.time_zones) for the pages that
+    """Activate the person's time zone (core.time_zones) for the pages that
     follow it, so their `date` filters, messages and pickers use it."""
 
     def __init__(self, get_response):

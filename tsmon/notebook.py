@@ -45,7 +45,7 @@ def setup(database_url: str | None = None) -> None:
 
 
 def _time(value, now: dt.datetime, parameter: str) -> dt.datetime:
-    from ingestion.time_range import parse_time
+    from core.time_range import parse_time
 
     if isinstance(value, dt.datetime | pd.Timestamp):
         when = pd.Timestamp(value)
@@ -92,8 +92,8 @@ def series(
     Raw points when `step` is None; otherwise one `agg` per bucket of `step`
     (`"5m"`, `"1h"`), computed in PostgreSQL as the API's `?step=` does.
     """
+    from core.time_range import parse_duration
     from ingestion.queries import AGGREGATES, downsample, read_series_frame
-    from ingestion.time_range import parse_duration
 
     start_dt, end_dt = time_range(start, end)
     chosen = list(select(selector))

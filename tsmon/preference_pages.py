@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from tsmon import time_zones
+from core import time_zones
 
 
 @login_required

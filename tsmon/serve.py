@@ -21,7 +21,7 @@ from pathlib import Path
 
 import django
 
-from tsmon.processes import stop_process
+from core.processes import stop_process
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsmon.settings")
 

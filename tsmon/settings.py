@@ -90,7 +90,7 @@ try:
     # Read limits: points one query answer may hold (series x buckets); more is a 400 naming it.
     TSMON_MAX_QUERY_POINTS = env_int("TSMON_MAX_QUERY_POINTS", 500_000, minimum=1000)
     # Seconds one SQL statement may run, per kind of work (0: no limit); past it, a 503 naming
-    # the limit (tsmon.statement_timeouts).
+    # the limit (core.statement_timeouts).
     TSMON_STATEMENT_TIMEOUT_API_SECONDS = env_int("TSMON_STATEMENT_TIMEOUT_API_SECONDS", 30, minimum=0)
     TSMON_STATEMENT_TIMEOUT_PAGES_SECONDS = env_int("TSMON_STATEMENT_TIMEOUT_PAGES_SECONDS", 30, minimum=0)
     TSMON_STATEMENT_TIMEOUT_WRITES_SECONDS = env_int("TSMON_STATEMENT_TIMEOUT_WRITES_SECONDS", 60, minimum=0)
@@ -101,7 +101,7 @@ try:
     TSMON_SCRAPE_TIMEOUT_SECONDS = env_int("TSMON_SCRAPE_TIMEOUT_SECONDS", 10, minimum=1)
     # Bearer tokens for scrape targets: the file named after the target's job holds its token.
     TSMON_SCRAPE_TOKENS_DIR = env_str("TSMON_SCRAPE_TOKENS_DIR")
-    # Non-public networks webhooks and scrapes may reach (tsmon.outbound): "127.0.0.1/32,10.0.0.0/8".
+    # Non-public networks webhooks and scrapes may reach (core.outbound): "127.0.0.1/32,10.0.0.0/8".
     TSMON_OUTBOUND_ALLOWED_NETWORKS = env_networks("TSMON_OUTBOUND_ALLOWED_NETWORKS", [])
     # The agent `make run` (manage.py run_agent) runs for this host.
     TSMON_AGENT_URL = env_str("TSMON_AGENT_URL", "http://127.0.0.1:8000")
@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "ingestion",
     "analytics",
     "reports",
@@ -174,7 +175,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "ingestion.query_params.NulParameterMiddleware",
+    "core.query_params.NulParameterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -253,7 +254,7 @@ REST_FRAMEWORK = {
         "read": TSMON_THROTTLE_READ,
         "admin": TSMON_THROTTLE_WRITE,
     },
-    "DEFAULT_PAGINATION_CLASS": "ingestion.pagination.CappedLimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
 

@@ -13,7 +13,7 @@ import redis
 from celery import Celery
 from django.db import connection
 
-from tsmon.processes import stop_process
+from core.processes import stop_process
 
 REDIS_URL = os.environ.get("TSMON_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -4,7 +4,7 @@ or, with `start` and `end` both given (a chart's drag-to-zoom), that window.
 A page without `end` follows the present (and refreshes itself); with `end`
 it shows a fixed window of the past, as Grafana's time picker does. Times
 without an offset are in the zone the page is drawn in: the person's on
-the pages that follow it (tsmon.time_zones), else the site's.
+the pages that follow it (core.time_zones), else the site's.
 """
 
 from __future__ import annotations

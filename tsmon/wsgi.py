@@ -5,7 +5,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from tsmon.chunked_bodies import ChunkedBodies
+from core.chunked_bodies import ChunkedBodies
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsmon.settings")
 application = ChunkedBodies(get_wsgi_application())

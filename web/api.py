@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from rest_framework import viewsets
 
+from core.api_schema import with_error_responses
+from core.scopes import ApiScope
 from ingestion.auth import HasScope
-from ingestion.choices import ApiScope
-from ingestion.query_api import with_error_responses
 from web.models import Dashboard
 from web.ownership import OwnerChanges, acting_person
 from web.serializers import DashboardSerializer

@@ -14,8 +14,7 @@ from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from ingestion.choices import ApiScope
-from ingestion.scopes import scope_required
+from core.scopes import ApiScope, scope_required
 from web import dashboard_writer
 from web.forms import DashboardForm, PanelForm
 from web.models import Dashboard, Panel

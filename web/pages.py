@@ -16,8 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from ingestion.choices import ApiScope
-from ingestion.scopes import person_has_scope
+from core.scopes import ApiScope, person_has_scope
 from tsmon.time_picker import RANGES
 from web.models import Dashboard, Panel
 from web.panel_data import load_panel
@@ -101,7 +100,7 @@ def _view(request) -> ViewRange:
 
 
 def _zone(request) -> str:
-    """The person's time zone (tsmon.time_zones, set by the middleware), else the site's."""
+    """The person's time zone (core.time_zones, set by the middleware), else the site's."""
     zone = getattr(request, "person_zone", None)
     return zone.name if zone else settings.TIME_ZONE
 

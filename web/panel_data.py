@@ -19,10 +19,10 @@ import numpy as np
 
 from analytics.page_queries import choose_step
 from analytics.rule_forms import format_seconds
+from core.time_range import parse_duration
 from ingestion.models import Series
 from ingestion.queries import PointRow, downsample, select_series
 from ingestion.selectors import SelectorError, parse_selector
-from ingestion.time_range import parse_duration
 from web.models import Panel
 
 MAX_SERIES = 20  # lines on one chart: more is unreadable, and a selector to narrow

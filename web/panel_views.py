@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
-from ingestion.time_range import TimeRangeError
+from core.time_range import TimeRangeError
 from web.models import Panel
 from web.panel_charts import panel_chart
 from web.panel_data import PanelData, load_panel

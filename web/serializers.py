@@ -10,10 +10,10 @@ from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ingestion.query_api import MAX_ID
+from core.api_schema import MAX_ID
+from core.time_range import DURATION_SYNTAX
 from ingestion.query_serializers import JsonTypes
 from ingestion.selectors import MAX_LENGTH as MAX_SELECTOR_LENGTH
-from ingestion.time_range import DURATION_SYNTAX
 from web.dashboard_writer import MAX_PANELS, save_dashboard
 from web.models import AGGREGATION_CHOICES, Dashboard, Panel
 from web.panel_checks import PanelError, checked_range, checked_selector, checked_step

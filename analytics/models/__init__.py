@@ -1,7 +1,7 @@
 """Models of the analytics app, one module per subject."""
 
 from analytics.models.alerts import Alert, AlertRule, Delivery, Notification, NotificationChannel, Silence
-from analytics.models.detection import Anomaly, AnomalyEvent, Detector, DetectorState, Forecast, JobRun
+from analytics.models.detection import Anomaly, AnomalyEvent, Detector, DetectorState, Forecast
 from analytics.models.feedback import FalsePositive
 
 __all__ = [
@@ -17,5 +17,4 @@ __all__ = [
     "DetectorState",
     "FalsePositive",
     "Forecast",
-    "JobRun",
 ]

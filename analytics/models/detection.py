@@ -1,11 +1,11 @@
-"""Detectors, the anomalies and forecasts they store, and the record of job runs."""
+"""Detectors and the anomalies and forecasts they store."""
 
 from __future__ import annotations
 
 from django.db import models, transaction
 from django.utils import timezone
 
-from analytics.choices import AnomalyKind, DetectorKind, Direction, JobOutcome
+from analytics.choices import AnomalyKind, DetectorKind, Direction
 from ingestion.models import Series
 
 
@@ -168,24 +168,3 @@ class Forecast(models.Model):
 
     class Meta:
         ordering = ["series_id"]
-
-
-class JobRun(models.Model):
-    """One run of one job: when, over what, and how it ended."""
-
-    job = models.CharField(max_length=100)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=16, choices=JobOutcome.choices, default=JobOutcome.RUNNING)
-    n_series = models.PositiveIntegerField(default=0)
-    n_points = models.BigIntegerField(default=0)
-    error = models.TextField(blank=True)
-    worker = models.CharField(max_length=200, blank=True)
-    details = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-started_at"]
-        indexes = [models.Index(fields=["job", "-started_at"], name="jobrun_job_started_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M:%S} {self.outcome}"

@@ -20,7 +20,7 @@ from analytics.tests.alert_helpers import (
     store,
     webhook_channel,
 )
-from tsmon.outbound import origin
+from core.outbound import origin
 
 SECOND = dt.timedelta(seconds=1)
 
@@ -32,7 +32,7 @@ def _clean_caches(db):
 
 @pytest.fixture(autouse=True)
 def _local_receivers_allowed(settings):
-    # The receivers are real servers on 127.0.0.1, which tsmon.outbound refuses by default.
+    # The receivers are real servers on 127.0.0.1, which core.outbound refuses by default.
     settings.TSMON_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
 
 

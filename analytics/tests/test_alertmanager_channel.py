@@ -35,7 +35,7 @@ from analytics.tests.alert_helpers import (
     webhook_channel,
 )
 from bench.harness import free_port
-from tsmon.processes import stop_process
+from core.processes import stop_process
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager")
 SECOND = dt.timedelta(seconds=1)
@@ -44,7 +44,7 @@ SECOND = dt.timedelta(seconds=1)
 @pytest.fixture(autouse=True)
 def _setup(db, settings):
     forget_caches()
-    # The receivers are real servers on 127.0.0.1, which tsmon.outbound refuses by default.
+    # The receivers are real servers on 127.0.0.1, which core.outbound refuses by default.
     settings.TSMON_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     settings.TSMON_PUBLIC_URL = "https://tsmon.example.com"
     settings.TSMON_ALERTMANAGER_RESEND_SECONDS = 60

@@ -3,7 +3,8 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from analytics.models import Anomaly, AnomalyEvent, Detector, JobRun
+from analytics.models import Anomaly, AnomalyEvent, Detector
+from core.models import JobRun
 from ingestion.models import ApiKey, Series
 
 pytestmark = pytest.mark.django_db

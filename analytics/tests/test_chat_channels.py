@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
 from analytics.models import Alert, Delivery, NotificationChannel
 from analytics.tests.alert_helpers import NOW, forget_caches, make_rule, store
+from core.outbound import origin
 from ingestion.models import ApiKey
-from tsmon.outbound import origin
 
 SECRET = "SEC0123456789abcdef"
 OK = b'{"errcode":0,"errmsg":"ok"}'
@@ -26,7 +26,7 @@ OK = b'{"errcode":0,"errmsg":"ok"}'
 @pytest.fixture(autouse=True)
 def _setup(db, settings):
     forget_caches()
-    # The receivers are real servers on 127.0.0.1, which tsmon.outbound refuses by default.
+    # The receivers are real servers on 127.0.0.1, which core.outbound refuses by default.
     settings.TSMON_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     settings.TSMON_PUBLIC_URL = "https://tsmon.example.com"
 

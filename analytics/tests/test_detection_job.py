@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from analytics.jobs import run_detectors
-from analytics.models import Anomaly, AnomalyEvent, Detector, DetectorState, JobRun
+from analytics.models import Anomaly, AnomalyEvent, Detector, DetectorState
+from core.models import JobRun
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples
 

@@ -17,10 +17,11 @@ import numpy as np
 import psutil
 import pytest
 
-from analytics.choices import JobOutcome
-from analytics.job_runs import close_abandoned_runs
 from analytics.jobs import run_detectors
-from analytics.models import Anomaly, AnomalyEvent, Detector, DetectorState, JobRun
+from analytics.models import Anomaly, AnomalyEvent, Detector, DetectorState
+from core.choices import JobOutcome
+from core.job_runs import close_abandoned_runs
+from core.models import JobRun
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples
 from tsmon.testing_celery import REDIS_URL, private_queue, require_redis, start_worker, stop_worker

@@ -6,13 +6,14 @@ from rest_framework.test import APIClient
 
 from analytics.forecasting import forecast_series, series_bounds
 from analytics.jobs import run_forecasts
-from analytics.models import Forecast, JobRun
+from analytics.models import Forecast
 from analytics.tests.algorithms.helpers import (
     LEAK_DAYS,
     LEAK_START_DAY,
     hours_until,
     leaking_memory_percent,
 )
+from core.models import JobRun
 from ingestion.models import ApiKey, Series
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from analytics.choices import JobOutcome
-from analytics.job_runs import HOST, close_abandoned_runs, recorded
-from analytics.models import JobRun
+from core.choices import JobOutcome
+from core.job_runs import HOST, close_abandoned_runs, recorded
+from core.models import JobRun
 
 pytestmark = pytest.mark.django_db
 

@@ -41,7 +41,7 @@ def make_alert(series: Series, state: str = AlertState.FIRING) -> Alert:
 
 @pytest.fixture
 def user(django_user_model):
-    """Someone who may acknowledge: the admin scope (ingestion.scopes), through a group."""
+    """Someone who may acknowledge: the admin scope (core.scopes), through a group."""
     carol = django_user_model.objects.create_user("carol", password="x")
     on_call = Group.objects.create(name="on call")
     on_call.permissions.add(Permission.objects.get(codename="add_apikey"))

@@ -26,7 +26,7 @@ SECRET = "SECRET-TOKEN-123"
 @pytest.fixture(autouse=True)
 def _setup(db, settings):
     forget_caches()
-    # The receiver is a real server on 127.0.0.1, which tsmon.outbound refuses by default.
+    # The receiver is a real server on 127.0.0.1, which core.outbound refuses by default.
     settings.TSMON_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
 
 

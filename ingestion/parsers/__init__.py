@@ -7,13 +7,13 @@ bad input; naming, value and time rules are applied afterwards by
 it maps to metric names and labels.
 """
 
+from core.timestamps import PRECISIONS
 from ingestion.parsers.csv_table import parse_csv, parse_label_option
 from ingestion.parsers.json_rows import parse_json
 from ingestion.parsers.line_protocol import parse_line_protocol
 from ingestion.parsers.prometheus_text import parse_exposition
 from ingestion.parsers.remote_write import ProtobufError, decompressed_size, parse_remote_write
 from ingestion.parsers.result import ParseResult
-from ingestion.parsers.timestamps import PRECISIONS
 
 __all__ = [
     "PRECISIONS",

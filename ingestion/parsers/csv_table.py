@@ -19,8 +19,8 @@ from __future__ import annotations
 import csv
 import io
 
+from core.timestamps import check_precision, iso_to_us, number_to_us
 from ingestion.parsers.result import ParseResult, shorten
-from ingestion.parsers.timestamps import check_precision, iso_to_us, number_to_us
 from ingestion.samples import Labels, LineError, Sample
 
 TIMESTAMP_NAMES = ("timestamp", "time", "ts", "date", "datetime")

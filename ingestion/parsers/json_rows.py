@@ -28,8 +28,8 @@ import threading
 
 import orjson
 
+from core.timestamps import check_precision, int_to_us, iso_to_us, number_to_us
 from ingestion.parsers.result import ParseResult
-from ingestion.parsers.timestamps import check_precision, int_to_us, iso_to_us, number_to_us
 from ingestion.samples import Labels, LineError, Sample
 
 _ROW_KEYS = frozenset(("metric", "labels", "ts", "value"))

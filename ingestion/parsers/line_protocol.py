@@ -39,9 +39,9 @@ import re
 
 import numpy as np
 
+from core.timestamps import check_precision, int_to_us
 from ingestion.parsers.line_scan import scan_common_lines
 from ingestion.parsers.result import ParseResult, shorten
-from ingestion.parsers.timestamps import check_precision, int_to_us
 from ingestion.samples import Labels, LineError, Sample, SampleColumns
 
 _NOT_METRIC_CHAR = re.compile(r"[^a-zA-Z0-9_:]")

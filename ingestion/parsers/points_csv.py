@@ -26,8 +26,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
+from core.timestamps import iso_to_us
 from ingestion.parsers.result import ParseResult, shorten
-from ingestion.parsers.timestamps import iso_to_us
 from ingestion.samples import Labels, LineError, Sample
 
 HEADER = ("metric", "labels", "source", "ts", "value")

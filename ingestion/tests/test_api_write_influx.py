@@ -9,7 +9,7 @@ import gzip
 import pytest
 from rest_framework.test import APIClient
 
-from ingestion.choices import ApiScope
+from core.scopes import ApiScope
 
 from .write_helpers import (  # noqa: F401
     client_with_key,

@@ -10,7 +10,7 @@ import gzip
 import pytest
 from rest_framework.test import APIClient
 
-from ingestion.choices import ApiScope
+from core.scopes import ApiScope
 from ingestion.models import ApiKey
 
 from .write_helpers import epoch_s, fresh_caches, recent, stored_points  # noqa: F401

@@ -9,7 +9,7 @@ import json
 import pytest
 from django.test import override_settings
 
-from ingestion.choices import ApiScope
+from core.scopes import ApiScope
 from ingestion.models import Series
 
 from .write_helpers import (  # noqa: F401

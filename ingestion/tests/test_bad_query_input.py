@@ -23,8 +23,8 @@ fails if the behaviour regresses; none may ever be a 5xx.
 
 The rules are in ingestion/selectors.py (the regex dialect),
 ingestion/queries.py (`check_regexes`: PostgreSQL's own word),
-ingestion/query_params.py (numbers, NUL), ingestion/pagination.py (page sizes) and
-ingestion/time_range.py (the grammars of times and durations, which the schema's patterns are).
+core/query_params.py (numbers, NUL), core/pagination.py (page sizes) and
+core/time_range.py (the grammars of times and durations, which the schema's patterns are).
 """
 
 from __future__ import annotations
@@ -406,7 +406,7 @@ def test_a_time_or_duration_outside_its_grammar_is_a_400_naming_it(stored, clien
 
 
 def test_the_schema_gives_the_grammars_the_readers_use(client):
-    from ingestion.time_range import DURATION_SYNTAX, TIME_SYNTAX
+    from core.time_range import DURATION_SYNTAX, TIME_SYNTAX
 
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/points"]["get"]["parameters"]}

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ingestion.choices import ApiScope
+from core.chunked_bodies import ChunkedBodies
+from core.scopes import ApiScope
 from ingestion.models import ApiKey
-from tsmon.chunked_bodies import ChunkedBodies
 from tsmon.testing_server import serve_test_database
 
 from .parsers.protobuf_encoding import compress, series_message, write_request

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
-from ingestion.choices import ApiScope
+from core.scopes import ApiScope
 from ingestion.models import ApiKey
 
 from .write_helpers import stored_points

@@ -31,10 +31,10 @@ from django.utils import timezone
 from analytics.alert_jobs import evaluate_alert_rules
 from analytics.models.alerts import Alert, AlertRule, AlertState, RuleKind
 from bench.harness import free_port
-from ingestion.choices import ApiScope
+from core.processes import stop_process
+from core.scopes import ApiScope
 from ingestion.models import ApiKey, ScrapeTarget, Series
 from ingestion.scrape import scrape_due_targets
-from tsmon.processes import stop_process
 
 from .write_helpers import stored_points
 

@@ -36,7 +36,7 @@ def forget_settings_targets():
 
 @pytest.fixture(autouse=True)
 def local_targets_allowed(settings):
-    # The exporters are real servers on 127.0.0.1, which tsmon.outbound refuses by default.
+    # The exporters are real servers on 127.0.0.1, which core.outbound refuses by default.
     settings.TSMON_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
 
 

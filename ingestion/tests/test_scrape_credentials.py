@@ -25,7 +25,7 @@ QUOTED_PASSWORD = "s3cret%2Fp%40ss"
 @pytest.fixture(autouse=True)
 def local_targets_allowed(settings):
     scrape._settings_last_scrape.clear()
-    # The exporters are real servers on 127.0.0.1, which tsmon.outbound refuses by default.
+    # The exporters are real servers on 127.0.0.1, which core.outbound refuses by default.
     settings.TSMON_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     settings.TSMON_SCRAPE_TOKENS_DIR = None
 

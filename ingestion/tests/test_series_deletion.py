@@ -17,7 +17,7 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from ingestion.choices import ApiScope
+from core.scopes import ApiScope
 from ingestion.models import Series
 from ingestion.series_deletion import SERIES_WRITE_LOCK, delete_series
 from ingestion.writer import ConcurrentChange, write_samples

@@ -18,7 +18,8 @@ from analytics.jobs import (
     run_forecasts,
     run_peer_detectors,
 )
-from analytics.models import Alert, AlertRule, Detector, JobRun
+from analytics.models import Alert, AlertRule, Detector
+from core.models import JobRun
 from ingestion.jobs import load_demo_data
 from ingestion.models import Series, Source
 from ingestion.series_deletion import delete_series

@@ -22,7 +22,7 @@ Where each figure comes from, and why:
   restarts, and stay true with Celery workers on other machines.
 - **Periodic jobs report each run** in a `JobHeartbeat` row per job
   (`heartbeats`): the in-process scheduler and Celery run the same wrapped
-  job functions (tsmon/schedule.py), so "when did this job last succeed"
+  job functions (core/schedule.py), so "when did this job last succeed"
   is answered by the database for both.
 
 tsmon also watches itself with its own machinery: the `watch_tsmon` job

@@ -5,3 +5,9 @@ class MonitoringConfig(AppConfig):
     name = "tsmon.monitoring"
     label = "monitoring"
     verbose_name = "Monitoring of tsmon itself"
+
+    def ready(self):
+        from core.schedule import register_jobs
+        from tsmon.monitoring.periodic import periodic_jobs
+
+        register_jobs(periodic_jobs)

@@ -18,8 +18,8 @@ from django.utils import timezone
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from core.schedule import default_jobs
 from tsmon.monitoring import queries
-from tsmon.schedule import default_jobs
 
 logger = logging.getLogger(__name__)
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from analytics.job_runs import close_abandoned_runs
 from analytics.models.alerts import AlertRule, Operator, RuleKind, Severity
+from core.job_runs import close_abandoned_runs
+from core.schedule import default_jobs
+from core.scheduler import PeriodicJob
 from ingestion.ingest import to_us
 from ingestion.models import Source
 from ingestion.samples import Sample, canonical_labels
 from ingestion.writer import write_samples
 from tsmon.monitoring import queries
-from tsmon.scheduler import PeriodicJob
 
 SOURCE_NAME = "tsmon"
 # Rules look at the latest point of the last 5 minutes: one missed run of
@@ -72,9 +73,10 @@ SELF_ALERT_RULES = [
 ]
 
 
-def watch_tsmon(now: dt.datetime, jobs: Sequence[PeriodicJob]) -> dict:
-    """Write tsmon's health at `now` (that of `jobs` among it) as points, and make sure its rules exist."""
-    samples = health_samples(now, jobs)
+def watch_tsmon(now: dt.datetime, jobs: Sequence[PeriodicJob] | None = None) -> dict:
+    """Write tsmon's health at `now` (that of `jobs` among it, by default every
+    periodic job) as points, and make sure its rules exist."""
+    samples = health_samples(now, default_jobs() if jobs is None else jobs)
     source, _ = Source.objects.get_or_create(name=SOURCE_NAME)
     result = write_samples(samples, source=source)
     return {

@@ -16,10 +16,10 @@ from django.db.models import Count, Max, Min
 from analytics.choices import DetectorKind
 from analytics.jobs import watched_series
 from analytics.models import Delivery, Detector, Notification, NotificationChannel
+from core.models import JobHeartbeat
+from core.scheduler import PeriodicJob
+from core.time_range import TimeRangeError, parse_duration
 from ingestion.models import Series
-from ingestion.time_range import TimeRangeError, parse_duration
-from tsmon.monitoring.models import JobHeartbeat
-from tsmon.scheduler import PeriodicJob
 
 # A job is overdue when it has not succeeded for this many of its intervals.
 OVERDUE_INTERVALS = 3
@@ -46,7 +46,7 @@ class JobHealth(NamedTuple):
 
 
 def job_health(now: dt.datetime, jobs: Sequence[PeriodicJob]) -> list[JobHealth]:
-    """Every job of `jobs` (tsmon.schedule's): its last success and failure, and how long ago it succeeded.
+    """Every job of `jobs` (core.schedule's): its last success and failure, and how long ago it succeeded.
 
     A job that never succeeded counts from its first run; one never run at
     all counts from the first run of any job (when tsmon's jobs started),

@@ -22,8 +22,8 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from ingestion.choices import ApiScope
-from tsmon.monitoring import instruments
+from core import instruments
+from core.scopes import ApiScope
 from tsmon.monitoring.collector import DatabaseCollector
 
 

@@ -23,11 +23,11 @@ from analytics.models import (
     Detector,
     FalsePositive,
     Forecast,
-    JobRun,
     Notification,
     NotificationChannel,
     Silence,
 )
+from core.models import JobRun
 from ingestion import writer
 from ingestion.models import ApiKey, ScrapeTarget, Series, Source
 from reports import jobs as report_jobs

@@ -9,7 +9,7 @@ import base64
 import pytest
 from rest_framework.test import APIClient
 
-from ingestion.choices import ApiScope
+from core.scopes import ApiScope
 from ingestion.models import ApiKey
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 test_pages_browser.py): the hover read-out of a known point, drag-to-zoom to
 a narrower range, and the read-out on a chart that live refresh swapped in.
 
-The person chose Asia/Tokyo (the pages draw in it, tsmon.time_zones), the
+The person chose Asia/Tokyo (the pages draw in it, core.time_zones), the
 browser is in New York and the site in UTC, so a read-out in the wrong zone
 shows.
 """
@@ -20,13 +20,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from analytics.queries import rolling_statistics
+from core.time_zones import CHOICE_COOKIE
 from ingestion.models import Series
 from ingestion.writer import write_samples
 from tsmon import live
 from tsmon.charts import ChartData, Line, format_value, render_chart
 from tsmon.testing import make_samples
 from tsmon.tests.test_pages_browser import CHROMIUM, LAUNCH_ARGS, expect, page_assets, shoot, sync_playwright
-from tsmon.time_zones import CHOICE_COOKIE
 
 __all__ = ["page_assets"]  # the autouse fixture that serves tsmon/static/
 

@@ -8,10 +8,10 @@ from rest_framework.test import APIClient
 
 from analytics.jobs import run_detectors, run_peer_detectors
 from analytics.models import Delivery, Detector, Notification, NotificationChannel
+from core.heartbeats import record_run, with_heartbeat
+from core.models import JobHeartbeat
+from core.schedule import default_jobs, job_named
 from ingestion.writer import write_samples
-from tsmon.monitoring.heartbeats import record_run, with_heartbeat
-from tsmon.monitoring.models import JobHeartbeat
-from tsmon.schedule import default_jobs, job_named
 from tsmon.testing import make_samples
 from tsmon.tests.metrics_helpers import forget_caches, scrape, value
 

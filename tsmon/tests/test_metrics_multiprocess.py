@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 # What ingest() and the write views call, in a process of its own.
 WORKER = """
 import sys
-from tsmon.monitoring.instruments import count_points, observe_write_request
+from core.instruments import count_points, observe_write_request
 
 accepted, rejected = int(sys.argv[1]), int(sys.argv[2])
 count_points(accepted=accepted, validation=rejected)
@@ -55,7 +55,7 @@ def test_with_a_shared_folder_only_the_folder_counts(tmp_path, monkeypatch):
 
     # This test process counts in memory (it started without the variable):
     # in multiprocess mode such counts are not what the folder says.
-    from tsmon.monitoring.instruments import count_points
+    from core.instruments import count_points
 
     count_points(accepted=1000)
 

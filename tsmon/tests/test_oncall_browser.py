@@ -17,10 +17,10 @@ from django.utils import timezone
 from analytics.detection import detect_series
 from analytics.models import Alert, AlertRule, AnomalyEvent, Detector, FalsePositive, Silence
 from analytics.models.alerts import AlertState, RuleKind
+from core.time_zones import BROWSER_COOKIE
 from ingestion.jobs import load_demo_data
 from ingestion.models import Series
 from tsmon.tests import test_pages_browser as pages_browser
-from tsmon.time_zones import BROWSER_COOKIE
 
 PASSWORD, WATCHED, expect, shoot = (
     pages_browser.PASSWORD,
@@ -42,7 +42,7 @@ def async_unsafe(monkeypatch):
 
 
 def on_call_person() -> None:
-    """Someone with the admin scope (ingestion.scopes), who may silence, judge and write rules."""
+    """Someone with the admin scope (core.scopes), who may silence, judge and write rules."""
     olga = get_user_model().objects.create_user("olga", password=PASSWORD)
     olga.user_permissions.add(Permission.objects.get(codename="add_apikey"))
 

@@ -19,11 +19,11 @@ from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
 from analytics.alerts_admin import NotificationChannelForm
 from analytics.models import Delivery, NotificationChannel
 from analytics.tests.alert_helpers import NOW, forget_caches, make_rule, serve_webhook, store, webhook_channel
+from core import outbound
 from ingestion import scrape
 from ingestion.admin import ScrapeTargetForm
 from ingestion.models import ApiKey, ScrapeTarget
 from ingestion.scrape import scrape_due_targets
-from tsmon import outbound
 from tsmon.env import ConfigError, env_networks
 
 pytestmark = pytest.mark.django_db(transaction=True)

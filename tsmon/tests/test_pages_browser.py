@@ -88,7 +88,7 @@ def seed(now: dt.datetime) -> dict:
         value=97.2,
     )
     alice = get_user_model().objects.create_user("alice", password=PASSWORD)
-    # Acknowledging needs the admin scope, which this permission gives (ingestion.scopes).
+    # Acknowledging needs the admin scope, which this permission gives (core.scopes).
     alice.user_permissions.add(Permission.objects.get(codename="add_apikey"))
     return {"anomalies": {a.kind: a for a in summary.anomalies}, "alert": alert}
 

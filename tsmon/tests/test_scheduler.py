@@ -4,8 +4,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from tsmon.schedule import default_jobs
-from tsmon.scheduler import PeriodicJob, Scheduler, did_something
+from core.schedule import default_jobs
+from core.scheduler import PeriodicJob, Scheduler, did_something
 
 
 class FakeClock:
@@ -55,7 +55,7 @@ def test_a_round_with_nothing_to_do_is_logged_at_debug_level_only(caplog):
     idle = PeriodicJob("idle", 1, lambda now: {"done": 0, "failed": 0, "targets": []})
     busy = PeriodicJob("busy", 1, lambda now: {"done": 2, "failed": 0})
 
-    with caplog.at_level(logging.DEBUG, logger="tsmon.scheduler"):
+    with caplog.at_level(logging.DEBUG, logger="core.scheduler"):
         Scheduler([idle, busy]).run_due()
 
     levels = {record.getMessage().split(" done")[0]: record.levelno for record in caplog.records}
@@ -102,7 +102,7 @@ def test_run_scheduler_once_exits_with_an_error_naming_the_jobs_that_failed(monk
         raise RuntimeError("boom")
 
     monkeypatch.setattr(
-        "analytics.management.commands.run_scheduler.default_jobs",
+        "core.management.commands.run_scheduler.default_jobs",
         lambda: [PeriodicJob("broken", 60, broken), PeriodicJob("fine", 60, lambda now: None)],
     )
 

@@ -65,11 +65,11 @@ from analytics.models import (
     AnomalyEvent,
     Detector,
     FalsePositive,
-    JobRun,
     NotificationChannel,
     Silence,
 )
-from ingestion.choices import ApiScope
+from core.models import JobRun
+from core.scopes import ApiScope
 from ingestion.models import ApiKey, Series
 from ingestion.writer import write_samples
 from reports import jobs as report_jobs

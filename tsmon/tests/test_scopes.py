@@ -5,7 +5,7 @@ only. An admin key: everything. (Allowed calls may still be 400 or 404 on
 these made-up arguments; what matters is that none is 401 or 403.)
 
 People signed in get their scopes from their permissions
-(ingestion.scopes): an account reads, `add_point` adds write,
+(core.scopes): an account reads, `add_point` adds write,
 `add_apikey` (here through a group) or a superuser has admin. Staff
 without permissions only read. The pages' actions (acknowledge, request a
 report) ask for the same scope as their API twins.

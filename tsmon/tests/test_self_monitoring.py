@@ -8,11 +8,11 @@ import pytest
 from analytics.alert_jobs import evaluate_alert_rules
 from analytics.jobs import run_detectors
 from analytics.models import Alert, AlertRule, Detector, Notification, NotificationChannel
+from core.heartbeats import record_run
+from core.schedule import default_jobs
 from ingestion.models import Series
 from ingestion.writer import write_samples
-from tsmon.monitoring.heartbeats import record_run
 from tsmon.monitoring.jobs import JOB_RULE_FOR_SECONDS, SELF_ALERT_RULES, watch_tsmon
-from tsmon.schedule import default_jobs
 from tsmon.testing import make_samples
 from tsmon.tests.metrics_helpers import forget_caches
 

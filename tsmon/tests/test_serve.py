@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth import get_user_model
 
-from ingestion.choices import ApiScope
+from core.scopes import ApiScope
 from ingestion.models import ApiKey
 from tsmon.serve import ensure_admin, spawn, supervise
 

@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from django.db import connection
 
-from ingestion.choices import ApiScope
+from core.scopes import ApiScope
 from ingestion.models import ApiKey
 from ingestion.writer import write_samples
 from tsmon.testing import ALL_POINTS, make_samples

@@ -11,11 +11,11 @@ from django.db import OperationalError, connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from core import statement_timeouts
+from core.schedule import default_jobs
+from core.statement_timeouts import JOBS, is_statement_timeout, with_statement_timeout
 from ingestion import page_queries, queries
 from ingestion.models import ApiKey, Series
-from tsmon import statement_timeouts
-from tsmon.schedule import default_jobs
-from tsmon.statement_timeouts import JOBS, is_statement_timeout, with_statement_timeout
 
 # Outside a test transaction, as requests run: in autocommit, where the limit is set.
 pytestmark = pytest.mark.django_db(transaction=True)

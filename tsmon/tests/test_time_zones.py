@@ -10,9 +10,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from analytics.models import AnomalyEvent, Detector
+from core.time_zones import BROWSER_COOKIE, CHOICE_COOKIE
 from ingestion.models import ApiKey, Series
 from tsmon.time_picker import pick_range, range_around
-from tsmon.time_zones import BROWSER_COOKIE, CHOICE_COOKIE
 
 pytestmark = pytest.mark.django_db
 

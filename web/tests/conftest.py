@@ -3,7 +3,7 @@
 Three peers of one metric (web-1 at 10, web-2 at 20 + minute % 2, web-3
 counting the minutes up), one point a minute for two hours from `START`,
 and a memory series of another metric beside them. The people: Ann and Ben
-have the write scope (ingestion.scopes), Cy only reads.
+have the write scope (core.scopes), Cy only reads.
 """
 
 from __future__ import annotations

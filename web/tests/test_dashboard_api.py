@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from ingestion.choices import ApiScope
+from core.scopes import ApiScope
 from ingestion.models import ApiKey
 from web.dashboard_writer import MAX_PANELS
 from web.models import Dashboard, Panel

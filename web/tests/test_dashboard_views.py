@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from core.time_zones import CHOICE_COOKIE
 from ingestion.writer import write_samples
 from tsmon.charts import PALETTE
 from tsmon.testing import make_samples
-from tsmon.time_zones import CHOICE_COOKIE
 from web.models import Panel
 from web.panel_data import MAX_SERIES
 from web.tests.conftest import PEERS

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from analytics.page_queries import choose_step
-from ingestion.time_range import TimeRangeError
+from core.time_range import TimeRangeError
 from tsmon.charts import PALETTE, ChartData, Line, render_chart
 from web.models import Dashboard, Panel
 from web.panel_data import MAX_BUCKETS, panel_step, peer_labels

@@ -12,10 +12,10 @@ from analytics import false_positives
 from analytics.choices import DetectorKind
 from analytics.models import Detector
 from analytics.stored_backtest import backtest_series, write_false_positives
+from core.time_range import TimeRangeError, parse_range
 from ingestion.models import Series
 from ingestion.queries import select_series
 from ingestion.selectors import SelectorError, parse_selector
-from ingestion.time_range import TimeRangeError, parse_range
 
 DEFAULT_SPAN = dt.timedelta(days=7)
 

@@ -8,9 +8,9 @@ from contextlib import nullcontext
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core.time_range import TimeRangeError, parse_time
 from ingestion.export import export_points
 from ingestion.selectors import SelectorError, parse_selector
-from ingestion.time_range import TimeRangeError, parse_time
 
 
 class Command(BaseCommand):
@@ -52,7 +52,7 @@ class Command(BaseCommand):
 
 
 def _time(text: str | None, now, parameter: str):
-    """The API's time syntax (`ingestion.time_range`), plus `-7d` for `now-7d`."""
+    """The API's time syntax (`core.time_range`), plus `-7d` for `now-7d`."""
     if text is None:
         return None
     text = text.strip()

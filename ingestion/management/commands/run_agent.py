@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from core.scopes import ApiScope
 from ingestion.agent import Agent
-from ingestion.choices import ApiScope
 from ingestion.models import ApiKey
 
 LOCAL_KEY_NAME = "local agent (run_agent)"

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingestion.time_range import TimeRangeError, parse_duration, parse_range, parse_time
+from core.time_range import TimeRangeError, parse_duration, parse_range, parse_time
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 

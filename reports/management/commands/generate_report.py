@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core.time_range import TimeRangeError, parse_time
 from ingestion.selectors import SelectorError, parse_selector
-from ingestion.time_range import TimeRangeError, parse_time
 from reports import jobs
 from reports.choices import ReportKind, ReportStatus
 from reports.rendering import table_csv

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 
-from ingestion.parsers.timestamps import iso_to_us
+from core.timestamps import iso_to_us
 
 _SECONDS_PER_UNIT = {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # The grammars, as regular expressions the OpenAPI schema gives too (one definition):

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tsmon.schedule import default_jobs
-from tsmon.scheduler import Scheduler
+from core.schedule import default_jobs
+from core.scheduler import Scheduler
 
 
 class Command(BaseCommand):

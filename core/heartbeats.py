@@ -1,6 +1,6 @@
 """Every periodic job reports each run: when it last succeeded, when it failed.
 
-`with_heartbeat` wraps a job function; tsmon/schedule.py wraps every
+`with_heartbeat` wraps a job function; core/schedule.py wraps every
 periodic job with it, so the in-process scheduler and Celery record the
 same way. The record is one upserted row per job (`JobHeartbeat`).
 """

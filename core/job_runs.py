@@ -10,8 +10,8 @@ import traceback
 import psutil
 from django.utils import timezone
 
-from analytics.choices import JobOutcome
-from analytics.models import JobRun
+from core.choices import JobOutcome
+from core.models import JobRun
 
 HOST = socket.gethostname()
 WORKER = f"{HOST}:{os.getpid()}"

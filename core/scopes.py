@@ -22,9 +22,15 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.db import models
 from django.http import HttpResponseForbidden
 
-from ingestion.choices import ApiScope
+
+class ApiScope(models.TextChoices):
+    WRITE = "write", "write points"
+    READ = "read", "read data"
+    ADMIN = "admin", "everything"
+
 
 SCOPE_PERMISSIONS = {
     ApiScope.WRITE: "ingestion.add_point",
@@ -63,3 +69,11 @@ def scope_required(scope: str):
         return login_required(checked)
 
     return decorator
+
+
+class ScopedByMethod:
+    """View mixin: the read scope for GET, HEAD and OPTIONS, admin for the rest."""
+
+    @property
+    def required_scope(self):
+        return ApiScope.READ if self.request.method in ("GET", "HEAD", "OPTIONS") else ApiScope.ADMIN

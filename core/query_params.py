@@ -9,15 +9,20 @@ sees it: PostgreSQL text cannot hold one, so no read could use it.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
+
+from core.time_range import TimeRangeError, parse_range
 
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")  # ASCII digits only, as many as a bigint has
 MAX_BIGINT = 2**63 - 1
 READ_METHODS = ("GET", "HEAD")
+DEFAULT_SPAN = dt.timedelta(hours=24)  # of a range given neither start nor end
 
 
 def bad_parameter(parameter: str, message: str) -> ValidationError:
@@ -81,3 +86,13 @@ def _refusal(request, parameter: str):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": f"{parameter}: {message}", "parameter": parameter}, status=400)
     return HttpResponseBadRequest(f"{parameter}: {message}", content_type="text/plain; charset=utf-8")
+
+
+def time_range(request) -> tuple[dt.datetime, dt.datetime]:
+    """The request's `start` and `end` (default: the last 24 hours), or a 400 naming the one at fault."""
+    try:
+        return parse_range(
+            request.query_params.get("start"), request.query_params.get("end"), timezone.now(), DEFAULT_SPAN
+        )
+    except TimeRangeError as exc:
+        raise bad_parameter(exc.parameter, str(exc)) from None

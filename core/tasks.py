@@ -7,7 +7,7 @@ from celery import group, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from tsmon.schedule import job_named
+from core.schedule import job_named
 
 
 @shared_task(name="tsmon.run_job")

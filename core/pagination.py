@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 
-from ingestion.query_params import bad_parameter, whole_number, whole_number_schema
+from core.query_params import bad_parameter, whole_number, whole_number_schema
 
 MAX_OFFSET = 1_000_000_000  # far past any list tsmon keeps, and well within a bigint
 
