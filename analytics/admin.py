@@ -1,6 +1,5 @@
 from django.contrib import admin
 
-from analytics import alerts_admin  # noqa: F401  (registers the alerting models)
 from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive, Forecast
 from core.models import JobRun
 
@@ -10,6 +9,24 @@ class DetectorAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "selector", "min_score", "enabled", "created_at"]
     list_filter = ["kind", "enabled"]
     search_fields = ["name", "selector"]
+
+    def save_model(self, request, obj, form, change):
+        """Save; after a change of params or kind, say what the save forgot (`Detector.save`)."""
+        forgets = change and bool({"params", "kind"} & set(form.changed_data))
+        n_series = obj.states.count() if forgets else 0  # counted before the save deletes them
+        super().save_model(request, obj, form, change)
+        if forgets:
+            self.message_user(request, forgotten_message(n_series))
+
+
+def forgotten_message(n_series: int) -> str:
+    if n_series == 0:
+        return "New parameters: no series had been scored yet, so nothing was forgotten."
+    return (
+        f"New parameters: what this detector learned for {n_series} series, and the anomalies and"
+        " events it found there, were deleted. The next detection runs score each series' history"
+        " afresh with the new parameters."
+    )
 
 
 @admin.register(Anomaly)

@@ -138,7 +138,7 @@ def create_demo_detectors() -> list[Detector]:
 
 def create_demo_alert_rules() -> list:
     """Alert rules the demo data makes fire, so the alert pages have something true to show."""
-    from analytics.models.alerts import AlertRule, Operator, RuleKind, Severity
+    from alerts.models import AlertRule, Operator, RuleKind, Severity
 
     rules = [
         {

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from analytics import false_positives, incidents, silencing
+from alerts import silencing
+from alerts.models import OPEN_STATES, Alert, AlertState
+from analytics import false_positives, incidents
 from analytics.choices import AnomalyKind
-from analytics.models import Alert, AnomalyEvent, Detector, DetectorState
-from analytics.models.alerts import OPEN_STATES, AlertState
+from analytics.models import AnomalyEvent, Detector, DetectorState
 from core.scopes import ApiScope, person_has_scope, scope_required
 from ingestion.models import Series
 from ingestion.queries import select_series

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analytics.rule_preview import Firing, Preview
+from alerts.rule_preview import Firing, Preview
 
 WIDTH = 1000
 MIN_WIDTH = 2

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django import forms
 
-from analytics.alerts_serializers import AlertRuleSerializer
-from analytics.models.alerts import AlertRule
+from alerts.models import AlertRule
+from alerts.serializers import AlertRuleSerializer
 from core.time_range import TimeRangeError, parse_duration
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60))

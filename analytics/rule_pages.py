@@ -14,8 +14,8 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from analytics import rule_preview
-from analytics.models.alerts import OPEN_STATES, AlertRule
+from alerts import rule_preview
+from alerts.models import OPEN_STATES, AlertRule
 from analytics.preview_strips import firing_strips
 from analytics.rule_forms import AlertRuleForm
 from core.scopes import ApiScope, person_has_scope, scope_required

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from analytics import silencing
-from analytics.models.alerts import Alert, Silence
+from alerts import silencing
+from alerts.models import Alert, Silence
 from core.scopes import SCOPE_PERMISSIONS, ApiScope, person_has_scope, scope_required
 from ingestion.models import Series
 

@@ -14,9 +14,10 @@ from collections.abc import Callable
 import pandas as pd
 from django.db.models import Q, QuerySet
 
+from alerts.models import Alert
 from analytics.choices import DetectorKind
 from analytics.forecasting import NotEnoughData, forecast_series, history_frame, series_bounds
-from analytics.models import Alert, Anomaly, AnomalyEvent
+from analytics.models import Anomaly, AnomalyEvent
 from core.time_range import parse_duration
 from ingestion.models import Series
 from ingestion.queries import downsample, read_series_frame, select_series

@@ -191,8 +191,7 @@ def forecasts() -> pd.DataFrame:
 
 def alerts(state: str | None = None) -> pd.DataFrame:
     """Alerts, newest first; `state="open"` for pending, firing and recovering ones."""
-    from analytics.models import Alert
-    from analytics.models.alerts import OPEN_STATES
+    from alerts.models import OPEN_STATES, Alert
 
     queryset = Alert.objects.all()
     if state == "open":

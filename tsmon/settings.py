@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "core",
     "ingestion",
     "analytics",
+    "alerts",
     "reports",
     "web",
     "tsmon.monitoring",

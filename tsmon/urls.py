@@ -24,7 +24,7 @@ urlpatterns = [
     path("", include("ingestion.urls")),
     path("api/v1/", include("ingestion.query_urls")),
     path("api/v1/", include("analytics.urls")),
-    path("api/v1/", include("analytics.alerts_urls")),
+    path("api/v1/", include("alerts.urls")),
     path("api/v1/", include("reports.urls")),
     path("api/v1/", include("web.urls")),
     path("reports/", include("reports.page_urls")),

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics.models import Alert, AlertRule, AnomalyEvent, Detector, DetectorState
-from analytics.models.alerts import AlertState, RuleKind
+from alerts.models import Alert, AlertRule, AlertState, RuleKind
+from analytics.models import AnomalyEvent, Detector, DetectorState
 from ingestion.models import Series
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics.models import AlertRule
-from analytics.models.alerts import RuleKind
+from alerts.models import AlertRule, RuleKind
 from analytics.rule_forms import format_seconds
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples

@@ -8,9 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics.alerting import evaluate_rule
-from analytics.models import Alert, AlertRule, Silence
-from analytics.models.alerts import AlertState, RuleKind
+from alerts.evaluation import evaluate_rule
+from alerts.models import Alert, AlertRule, AlertState, RuleKind, Silence
 from analytics.tests.test_pages import make_alert, make_series
 from ingestion.models import Series
 from ingestion.writer import write_samples

@@ -64,7 +64,7 @@ def test_seed_demo_writes_every_series_with_capacities_and_is_skipped_when_data_
     assert Series.objects.filter(metric="disk_used_percent", capacity=100).count() == 6
     assert "6 injected anomalies" in out.getvalue()
 
-    from analytics.models.alerts import AlertRule
+    from alerts.models import AlertRule
 
     assert set(AlertRule.objects.values_list("name", flat=True)) == {
         "disk full within 7 days",
@@ -79,9 +79,9 @@ def test_seed_demo_writes_every_series_with_capacities_and_is_skipped_when_data_
 
 @pytest.mark.django_db
 def test_the_demo_alert_rules_fire_for_the_filling_disk_and_the_leaking_memory():
-    from analytics.alert_jobs import evaluate_alert_rules
+    from alerts.jobs import evaluate_alert_rules
+    from alerts.models import Alert
     from analytics.jobs import run_forecasts
-    from analytics.models.alerts import Alert
 
     end = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     call_command("seed_demo", "--end", end.isoformat(), stdout=StringIO())

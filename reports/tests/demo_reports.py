@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics.alert_jobs import evaluate_alert_rules
+from alerts.jobs import evaluate_alert_rules
+from alerts.models import Alert, AlertRule
 from analytics.jobs import (
     create_demo_alert_rules,
     create_demo_detectors,
@@ -18,7 +19,7 @@ from analytics.jobs import (
     run_forecasts,
     run_peer_detectors,
 )
-from analytics.models import Alert, AlertRule, Detector
+from analytics.models import Detector
 from core.models import JobRun
 from ingestion.jobs import load_demo_data
 from ingestion.models import Series, Source

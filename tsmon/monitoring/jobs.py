@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from analytics.models.alerts import AlertRule, Operator, RuleKind, Severity
+from alerts.models import AlertRule, Operator, RuleKind, Severity
 from core.job_runs import close_abandoned_runs
 from core.schedule import default_jobs
 from core.scheduler import PeriodicJob

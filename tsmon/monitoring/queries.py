@@ -13,9 +13,10 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Count, Max, Min
 
+from alerts.models import Delivery, Notification, NotificationChannel
 from analytics.choices import DetectorKind
 from analytics.jobs import watched_series
-from analytics.models import Delivery, Detector, Notification, NotificationChannel
+from analytics.models import Detector
 from core.models import JobHeartbeat
 from core.scheduler import PeriodicJob
 from core.time_range import TimeRangeError, parse_duration

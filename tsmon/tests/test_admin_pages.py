@@ -14,19 +14,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics.models import (
-    Alert,
-    AlertRule,
-    Anomaly,
-    AnomalyEvent,
-    Delivery,
-    Detector,
-    FalsePositive,
-    Forecast,
-    Notification,
-    NotificationChannel,
-    Silence,
-)
+from alerts.models import Alert, AlertRule, Delivery, Notification, NotificationChannel, Silence
+from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive, Forecast
 from core.models import JobRun
 from ingestion import writer
 from ingestion.models import ApiKey, ScrapeTarget, Series, Source

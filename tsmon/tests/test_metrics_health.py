@@ -6,8 +6,9 @@ import pytest
 from django.db import OperationalError
 from rest_framework.test import APIClient
 
+from alerts.models import Delivery, Notification, NotificationChannel
 from analytics.jobs import run_detectors, run_peer_detectors
-from analytics.models import Delivery, Detector, Notification, NotificationChannel
+from analytics.models import Detector
 from core.heartbeats import record_run, with_heartbeat
 from core.models import JobHeartbeat
 from core.schedule import default_jobs, job_named

@@ -14,9 +14,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from alerts.models import Alert, AlertRule, AlertState, RuleKind, Silence
 from analytics.detection import detect_series
-from analytics.models import Alert, AlertRule, AnomalyEvent, Detector, FalsePositive, Silence
-from analytics.models.alerts import AlertState, RuleKind
+from analytics.models import AnomalyEvent, Detector, FalsePositive
 from core.time_zones import BROWSER_COOKIE
 from ingestion.jobs import load_demo_data
 from ingestion.models import Series

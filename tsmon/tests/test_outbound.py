@@ -15,10 +15,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
-from analytics.alerts_admin import NotificationChannelForm
-from analytics.models import Delivery, NotificationChannel
-from analytics.tests.alert_helpers import NOW, forget_caches, make_rule, serve_webhook, store, webhook_channel
+from alerts.admin import NotificationChannelForm
+from alerts.jobs import dispatch_notifications, evaluate_alert_rules
+from alerts.models import Delivery, NotificationChannel
+from alerts.tests.alert_helpers import NOW, forget_caches, make_rule, serve_webhook, store, webhook_channel
 from core import outbound
 from ingestion import scrape
 from ingestion.admin import ScrapeTargetForm

@@ -19,11 +19,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from alerts.models import Alert, AlertRule, AlertState, RuleKind, Severity
 from analytics.detection import detect_series
 from analytics.forecasting import forecast_series
 from analytics.jobs import store_forecast
-from analytics.models import Alert, AlertRule, AnomalyEvent, Detector
-from analytics.models.alerts import AlertState, RuleKind, Severity
+from analytics.models import AnomalyEvent, Detector
 from ingestion.jobs import load_demo_data
 from ingestion.models import Series
 from ingestion.writer import write_samples

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics.models import Alert, AlertRule, AnomalyEvent, Detector
-from analytics.models.alerts import AlertState, RuleKind
+from alerts.models import Alert, AlertRule, AlertState, RuleKind
+from analytics.models import AnomalyEvent, Detector
 from ingestion.models import Series, Source
 
 pytestmark = pytest.mark.django_db

@@ -58,16 +58,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from analytics.models import (
-    Alert,
-    AlertRule,
-    Anomaly,
-    AnomalyEvent,
-    Detector,
-    FalsePositive,
-    NotificationChannel,
-    Silence,
-)
+from alerts.models import Alert, AlertRule, NotificationChannel, Silence
+from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive
 from core.models import JobRun
 from core.scopes import ApiScope
 from ingestion.models import ApiKey, Series

@@ -19,8 +19,8 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from analytics.models import Alert
-from analytics.tests.alert_helpers import make_rule, store
+from alerts.models import Alert
+from alerts.tests.alert_helpers import make_rule, store
 from ingestion.models import ApiKey
 from reports.models import Report
 

@@ -5,9 +5,10 @@ import datetime as dt
 
 import pytest
 
-from analytics.alert_jobs import evaluate_alert_rules
+from alerts.jobs import evaluate_alert_rules
+from alerts.models import Alert, AlertRule, Notification, NotificationChannel
 from analytics.jobs import run_detectors
-from analytics.models import Alert, AlertRule, Detector, Notification, NotificationChannel
+from analytics.models import Detector
 from core.heartbeats import record_run
 from core.schedule import default_jobs
 from ingestion.models import Series

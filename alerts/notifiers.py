@@ -3,7 +3,7 @@
 Each notifier subclasses `Notifier` and implements `notify(notification)`.
 A failure raises `NotifierError(message, permanent=…)`: temporary failures
 (timeouts, refused connections, 5xx, 429) are retried with back-off by
-`analytics.alert_jobs`; permanent ones (other 4xx, malformed addresses, destinations
+`alerts.jobs`; permanent ones (other 4xx, malformed addresses, destinations
 `core.outbound` refuses) disable the channel with the reason.
 """
 
@@ -22,9 +22,9 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 
-from analytics import alertmanager_push, chat_messages
-from analytics.models.alerts import ChannelKind, Notification, NotificationChannel
-from analytics.notifier_text import alert_text, message_subject
+from alerts import alertmanager_push, chat_messages
+from alerts.models import ChannelKind, Notification, NotificationChannel
+from alerts.notifier_text import alert_text, message_subject
 from core import outbound
 
 WEBHOOK_TIMEOUT_SECONDS = 10

@@ -22,10 +22,10 @@ import urllib.request
 import pytest
 from django.utils import timezone
 
-from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
-from analytics.alertmanager_push import alerts_api_url
-from analytics.models import Alert, Notification, NotificationChannel, Silence
-from analytics.tests.alert_helpers import (
+from alerts.alertmanager_push import alerts_api_url
+from alerts.jobs import dispatch_notifications, evaluate_alert_rules
+from alerts.models import Alert, Notification, NotificationChannel, Silence
+from alerts.tests.alert_helpers import (
     MINUTE,
     NOW,
     forget_caches,

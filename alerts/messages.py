@@ -2,7 +2,7 @@
 rule's templates render, and the links back to tsmon.
 
 Shared by the notifiers (webhook, e-mail, chat) and the pushes to an
-Alertmanager (analytics.alertmanager_push), so every channel tells the same.
+Alertmanager (alerts.alertmanager_push), so every channel tells the same.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
 
-from analytics.models.alerts import Alert, AlertRule, AlertState, RuleKind
+from alerts.models import Alert, AlertRule, AlertState, RuleKind
 
 # Alertmanager's "not resolved yet" end time.
 ZERO_TIME = "0001-01-01T00:00:00Z"

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from rest_framework.test import APIClient
 
-from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
-from analytics.models import Alert, Delivery, NotificationChannel
-from analytics.tests.alert_helpers import NOW, forget_caches, make_rule, store
+from alerts.jobs import dispatch_notifications, evaluate_alert_rules
+from alerts.models import Alert, Delivery, NotificationChannel
+from alerts.tests.alert_helpers import NOW, forget_caches, make_rule, store
 from core.outbound import origin
 from ingestion.models import ApiKey
 
@@ -225,7 +225,7 @@ def test_the_admin_form_refuses_a_bad_dingtalk_secret_naming_the_field(admin_cli
         "secret": "hunter2",
         "message_format": "markdown",
     }
-    response = admin_client.post("/admin/analytics/notificationchannel/add/", {**form, "addresses": ""})
+    response = admin_client.post("/admin/alerts/notificationchannel/add/", {**form, "addresses": ""})
 
     assert response.status_code == 200  # the form again, with its errors
     assert "starts with SEC" in str(response.context["adminform"].form.errors["secret"])

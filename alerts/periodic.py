@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
+from alerts.jobs import dispatch_notifications, evaluate_alert_rules
 from core.scheduler import PeriodicJob
 
 

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from analytics import alerts_api
+from alerts import api as alerts_api
 
 router = SimpleRouter(trailing_slash=False)
 router.register("alert-rules", alerts_api.AlertRuleViewSet, basename="alert-rule")

@@ -3,8 +3,8 @@
 from django import forms
 from django.contrib import admin
 
-from analytics.channel_checks import channel_errors
-from analytics.models.alerts import Alert, AlertRule, Delivery, Notification, NotificationChannel, Silence
+from alerts.channel_checks import channel_errors
+from alerts.models import Alert, AlertRule, Delivery, Notification, NotificationChannel, Silence
 from core import outbound
 
 

@@ -7,12 +7,10 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
-from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
-from analytics.models import Alert, AlertRule, Delivery, NotificationChannel, Silence
-from analytics.tests.alert_helpers import MINUTE, NOW, forget_caches, make_rule, store, webhook_channel
+from alerts.jobs import dispatch_notifications, evaluate_alert_rules
+from alerts.models import Alert, AlertRule, Delivery, NotificationChannel, Silence
+from alerts.tests.alert_helpers import MINUTE, NOW, forget_caches, make_rule, store, webhook_channel
 from ingestion.models import ApiKey
-
-# Until tsmon/urls.py includes analytics.alerts_urls.
 
 
 @pytest.fixture(autouse=True)
@@ -227,7 +225,7 @@ def test_the_alert_list_costs_the_same_queries_for_any_number_of_alerts(
 
 def test_the_alert_list_pages_with_a_cursor(reader, alerts):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("analytics.alerts_api.AlertPagination.page_size", 3)
+        patch.setattr("alerts.api.AlertPagination.page_size", 3)
         first = reader.get("/api/v1/alerts")
         second = reader.get(first.data["next"])
 

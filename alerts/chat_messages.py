@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from urllib.parse import quote
 
-from analytics.notifier_text import alert_text, message_subject
+from alerts.notifier_text import alert_text, message_subject
 
 
 def slack_body(message: dict) -> dict:

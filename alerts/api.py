@@ -13,14 +13,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from analytics.alerts_serializers import (
-    AlertRuleSerializer,
-    AlertSerializer,
-    DeliverySerializer,
-    NotificationChannelSerializer,
-    SilenceSerializer,
-)
-from analytics.models.alerts import (
+from alerts.models import (
     Alert,
     AlertRule,
     AlertState,
@@ -29,6 +22,13 @@ from analytics.models.alerts import (
     NotificationChannel,
     Severity,
     Silence,
+)
+from alerts.serializers import (
+    AlertRuleSerializer,
+    AlertSerializer,
+    DeliverySerializer,
+    NotificationChannelSerializer,
+    SilenceSerializer,
 )
 from core.api_schema import ERRORS, MAX_ID, ErrorSerializer, ids_parameter, with_error_responses
 from core.pagination import TimeCursorPagination

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from analytics import rule_preview
-from analytics.alerting import evaluate_rule
-from analytics.models import Alert, AlertRule, Anomaly, Detector
-from analytics.models.alerts import RuleKind
+from alerts import rule_preview
+from alerts.evaluation import evaluate_rule
+from alerts.models import Alert, AlertRule, RuleKind
+from analytics.models import Anomaly, Detector
 from ingestion.models import Series
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples

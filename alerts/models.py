@@ -117,6 +117,7 @@ class NotificationChannel(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "analytics_notificationchannel"
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -168,6 +169,7 @@ class AlertRule(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "analytics_alertrule"
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -213,6 +215,7 @@ class Silence(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "analytics_silence"
         ordering = ["-starts_at"]
         indexes = [
             # "silences active now": ends_at > now, then starts_at <= now on few rows.
@@ -269,6 +272,7 @@ class Alert(models.Model):
     objects = AlertQuerySet.as_manager()
 
     class Meta:
+        db_table = "analytics_alert"
         ordering = ["-started_at", "-id"]
         constraints = [
             # De-duplication: one open alert per rule and series.
@@ -405,6 +409,7 @@ class Notification(models.Model):
     )
 
     class Meta:
+        db_table = "analytics_notification"
         ordering = ["-created_at", "-id"]
         indexes = [
             # The dispatcher's "what is due": only unprocessed rows, few at any time.
@@ -436,6 +441,7 @@ class Delivery(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        db_table = "analytics_delivery"
         verbose_name_plural = "deliveries"
         ordering = ["-attempted_at", "-id"]
         indexes = [

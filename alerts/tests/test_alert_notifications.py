@@ -7,11 +7,11 @@ import threading
 import pytest
 from django.db import connection
 
-from analytics.alert_jobs import claim_notification, dispatch_notifications, evaluate_alert_rules
-from analytics.alerting import enqueue_notifications
-from analytics.models import Alert, Delivery, Notification, NotificationChannel
-from analytics.notifiers import NotifierError, WebhookNotifier
-from analytics.tests.alert_helpers import (
+from alerts.evaluation import enqueue_notifications
+from alerts.jobs import claim_notification, dispatch_notifications, evaluate_alert_rules
+from alerts.models import Alert, Delivery, Notification, NotificationChannel
+from alerts.notifiers import NotifierError, WebhookNotifier
+from alerts.tests.alert_helpers import (
     MINUTE,
     NOW,
     forget_caches,

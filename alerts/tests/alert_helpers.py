@@ -9,7 +9,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
-from analytics.models import AlertRule, NotificationChannel
+from alerts.models import AlertRule, NotificationChannel
 from ingestion.models import Series
 from ingestion.writer import write_samples
 from tsmon.testing import forget_write_caches, make_samples

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from analytics.models.alerts import Alert, Silence
+from alerts.models import Alert, Silence
 from core.time_range import TimeRangeError, parse_duration
 from ingestion.models import Series
 

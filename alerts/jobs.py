@@ -16,8 +16,8 @@ import time
 from django.db import transaction
 from django.db.models import Q
 
-from analytics import alerting
-from analytics.models.alerts import (
+from alerts import evaluation as alerting
+from alerts.models import (
     Alert,
     AlertRule,
     AlertState,
@@ -27,7 +27,7 @@ from analytics.models.alerts import (
     NotificationOutcome,
     Silence,
 )
-from analytics.notifiers import NotifierError, notifier_for
+from alerts.notifiers import NotifierError, notifier_for
 
 logger = logging.getLogger(__name__)
 

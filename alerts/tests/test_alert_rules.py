@@ -4,10 +4,11 @@ import datetime as dt
 
 import pytest
 
-from analytics.alert_jobs import evaluate_alert_rules
-from analytics.alerting import observe
-from analytics.models import Alert, Anomaly, Detector, Forecast
-from analytics.tests.alert_helpers import MINUTE, NOW, forget_caches, make_rule, store
+from alerts.evaluation import observe
+from alerts.jobs import evaluate_alert_rules
+from alerts.models import Alert
+from alerts.tests.alert_helpers import MINUTE, NOW, forget_caches, make_rule, store
+from analytics.models import Anomaly, Detector, Forecast
 from ingestion.samples import Sample
 from ingestion.series_ends import mark_ended
 

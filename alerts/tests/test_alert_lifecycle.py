@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from analytics.alert_jobs import evaluate_alert_rules
-from analytics.models import Alert, AlertRule, Notification, Silence
-from analytics.tests.alert_helpers import MINUTE, NOW, forget_caches, make_rule, store, webhook_channel
+from alerts.jobs import evaluate_alert_rules
+from alerts.models import Alert, AlertRule, Notification, Silence
+from alerts.tests.alert_helpers import MINUTE, NOW, forget_caches, make_rule, store, webhook_channel
 
 HIGH = [95.0] * 60
 LOW = [10.0] * 60

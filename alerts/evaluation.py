@@ -5,7 +5,7 @@
 at once) and answers, per series, whether the condition holds and the
 numbers that explain it. `evaluate_rule` moves the rule's alerts through
 their lifecycle (`Alert.next_state`) and queues the notifications; the
-transaction around it belongs to `analytics.alert_jobs`.
+transaction around it belongs to `alerts.jobs`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import connection
 
-from analytics import alert_messages, alertmanager_push
-from analytics.models.alerts import (
+from alerts import alertmanager_push
+from alerts import messages as alert_messages
+from alerts.models import (
     Alert,
     AlertRule,
     AlertState,

@@ -15,9 +15,9 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from analytics.alert_jobs import dispatch_notifications, evaluate_alert_rules
-from analytics.models import Delivery, Notification
-from analytics.tests.alert_helpers import NOW, forget_caches, make_rule, store, webhook_channel
+from alerts.jobs import dispatch_notifications, evaluate_alert_rules
+from alerts.models import Delivery, Notification
+from alerts.tests.alert_helpers import NOW, forget_caches, make_rule, store, webhook_channel
 from ingestion.models import ApiKey
 
 SECRET = "SECRET-TOKEN-123"

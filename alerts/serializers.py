@@ -11,9 +11,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from analytics.alert_messages import check_template
-from analytics.channel_checks import channel_errors
-from analytics.models.alerts import (
+from alerts.channel_checks import channel_errors
+from alerts.messages import check_template
+from alerts.models import (
     Alert,
     AlertRule,
     ChannelKind,

@@ -14,8 +14,8 @@ import datetime as dt
 from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
-from analytics import alert_messages
-from analytics.models.alerts import Alert, AlertRule, AlertState
+from alerts import messages as alert_messages
+from alerts.models import Alert, AlertRule, AlertState
 
 # Prometheus sets endsAt this many resend intervals ahead.
 ENDS_AT_RESENDS = 4

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from alerts.models import Alert, AlertRule, AlertState, RuleKind
 from analytics.models import Anomaly
-from analytics.models.alerts import Alert, AlertRule, AlertState, RuleKind
 from ingestion.models import Series
 from ingestion.queries import read_series_frame, select_series
 
