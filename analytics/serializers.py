@@ -21,7 +21,15 @@ class DetectorSerializer(JsonTypes, serializers.ModelSerializer):
     window, step, method); each is a 400 naming the field."""
 
     min_score = BoundedFloatField(minimum=0, maximum=1, above_min=True, required=False)
-    params = ObjectField(required=False)
+    params = ObjectField(
+        required=False,
+        help_text=(
+            "keyword arguments of the kind's algorithm. Changing them (or kind) forgets what the"
+            " detector learned and found: its states, anomalies and anomaly events are deleted"
+            " (false-positive marks stay), and the next detection runs score every watched"
+            " series' history afresh with the new parameters, up to 200,000 points a series a run"
+        ),
+    )
 
     class Meta:
         model = Detector
