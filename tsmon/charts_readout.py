@@ -1,5 +1,5 @@
 """The data a chart carries for its hover read-out and drag-to-zoom
-(tsmon/static/tsmon/chart.js): per time, the value, the expected value and
+(web/static/tsmon/chart.js): per time, the value, the expected value and
 its band, and how times map to the plot's box, as a JSON block."""
 
 from __future__ import annotations

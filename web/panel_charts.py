@@ -6,7 +6,8 @@ import datetime as dt
 
 import numpy as np
 
-from tsmon.charts import ChartData, Line, render_chart
+from tsmon.charts import render_chart
+from tsmon.charts_data import ChartData, Line
 from web.panel_data import PanelData
 
 _EMPTY = np.array([], dtype=np.float64)

@@ -11,7 +11,7 @@ from analytics.forecasting import series_bounds
 from ingestion.models import Series
 from ingestion.series_cache import guess_unit
 from ingestion.writer import write_samples
-from tsmon.charts import format_value
+from tsmon.charts_axes import format_value
 from tsmon.testing import make_samples
 
 RATE_UNITS = importlib.import_module("ingestion.migrations.0007_rate_units").RATE_UNITS

@@ -14,7 +14,9 @@ from django.contrib.staticfiles import finders
 
 from ingestion.models import Series
 from ingestion.writer import write_samples
-from tsmon.charts import Band, ChartData, Line, chart_readout, line_colour, render_chart
+from tsmon.charts import render_chart
+from tsmon.charts_data import Band, ChartData, Line, line_colour
+from tsmon.charts_readout import chart_readout
 from tsmon.testing import make_samples
 
 START = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)

@@ -20,7 +20,7 @@ from PIL import Image
 
 from core.time_zones import CHOICE_COOKIE
 from ingestion.writer import write_samples
-from tsmon.charts import PALETTE
+from tsmon.charts_data import PALETTE
 from tsmon.testing import make_samples
 from web.models import Panel
 from web.panel_data import MAX_SERIES
