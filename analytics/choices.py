@@ -18,5 +18,3 @@ class Direction(models.IntegerChoices):
     DOWN = -1, "below expected"
     NONE = 0, "unknown"
     UP = 1, "above expected"
-
-

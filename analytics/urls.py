@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from analytics import api
+from analytics import api, rolling_api
 
 router = SimpleRouter(trailing_slash=False)
 router.register("detectors", api.DetectorViewSet, basename="detector")
@@ -14,5 +14,6 @@ router.register("job-runs", api.JobRunViewSet, basename="job-run")
 
 urlpatterns = [
     path("series/<int:pk>/forecast", api.ForecastView.as_view(), name="series-forecast"),
+    path("series/<int:pk>/rolling", rolling_api.RollingView.as_view(), name="series-rolling"),
     *router.urls,
 ]

@@ -4,7 +4,7 @@
     .venv/bin/python bench/detection_noise.py --hosts web-1 web-2 --days 6   # faster: two hosts, last 6 days
 
 In a scratch database it creates and drops, it writes the demo data
-(ingestion.demo.build_demo, the generator `seed_demo` uses, with its seed,
+(demo.data.build_demo, the generator `seed_demo` uses, with its seed,
 ending last Monday 00:00 UTC unless `--end` says otherwise, so that runs
 compare), creates the demo's detectors (the default one from the migrations and
 seed_demo's peer-group detector), and runs the scheduler's own `detect` and
@@ -49,8 +49,8 @@ DEFAULT_SEED = 42  # settings.TSMON_DEMO_SEED's default: the data `make run` sho
 
 def load(args, end: dt.datetime):
     """Write the chosen part of the demo data; return it (DemoData)."""
-    from analytics.jobs import create_demo_detectors
-    from ingestion import demo
+    from demo import data as demo
+    from demo.configuration import create_demo_detectors
     from ingestion.writer import write_samples
 
     data = subset(demo.build_demo(end, seed=args.seed), args.hosts, args.days)
@@ -147,7 +147,7 @@ def _noise_row(detector, metric, n_series, events, noise, first_ts, days) -> Non
 
 
 def print_injected(events, windows, ids, judged, grace) -> None:
-    print("\ninjected anomalies (ingestion.demo's list), per detector watching the series")
+    print("\ninjected anomalies (demo.data's list), per detector watching the series")
     print(
         f"{'kind':<12}{'series':<58}{'detector':<20}{'overlap':>8}{'first point':>12}{'events':>7}{'peak':>6}"
     )

@@ -15,7 +15,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
-from ingestion.demo import STEP_SECONDS, DemoData
+from demo.data import STEP_SECONDS, DemoData
 
 SCORE_EDGES = (0.5, 0.6, 0.7, 0.8, 0.9)  # lower edges of the score bins of events
 HIGH_SCORE = 0.8

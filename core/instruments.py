@@ -2,7 +2,7 @@
 
 Only prometheus_client is imported here (no Django), so any process can
 count: gunicorn workers, the scheduler's scrapes, Celery workers, a CSV
-load. With `PROMETHEUS_MULTIPROC_DIR` set (see tsmon.monitoring), the
+load. With `PROMETHEUS_MULTIPROC_DIR` set (see monitoring), the
 values go to that folder and `/metrics` adds up every process's share.
 
 What the point counters count, per request (or scrape, or CSV chunk):

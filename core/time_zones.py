@@ -2,7 +2,7 @@
 browser's, else the site's (TSMON_TIME_ZONE).
 
 Both come as cookies: `tsmon_tz` is set by the preferences page, and
-`tsmon_browser_tz` by tsmon/static/tsmon/tz.js from the browser's own
+`tsmon_browser_tz` by web/static/tsmon/tz.js from the browser's own
 setting (Intl), so a first page in another zone is drawn again once in the
 browser's. A choice is kept per browser, as the browser's zone is; no
 account data is needed. Names are checked against the IANA database that

@@ -6,5 +6,3 @@ from django.db import models
 class SeriesKind(models.TextChoices):
     GAUGE = "gauge", "gauge"
     COUNTER = "counter", "counter"
-
-

@@ -30,12 +30,10 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, viewsets
-from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics.queries import TooManyPoints, rolling_statistics
 from core.api_schema import (
     AUTH_ERRORS,
     BAD_PARAMETER_EXAMPLE,
@@ -46,7 +44,6 @@ from core.api_schema import (
     MATCH_PARAMETER,
     MAX_ID,
     RANGE_PARAMETERS,
-    TIME_PATTERN,
     ErrorSerializer,
     FormatNegotiation,
     format_parameter,
@@ -64,7 +61,6 @@ from ingestion import queries, renderers
 from ingestion.models import Series
 from ingestion.query_serializers import (
     PointsResponseSerializer,
-    RollingResponseSerializer,
     SeriesDetailSerializer,
     SeriesSerializer,
 )
@@ -76,8 +72,6 @@ DEFAULT_POINT_LIMIT = 10_000
 MAX_POINT_LIMIT = 100_000  # raw points per page
 MAX_BUCKETS = 20_000  # per series: more is a client asking for raw points by accident
 MAX_SERIES_PER_QUERY = 1_000
-MIN_COUNT_WINDOW, MAX_COUNT_WINDOW = 2, 100_000  # points in a rolling window given as a count
-MAX_ROLLING_POINTS = 200_000  # points read for one rolling request, the window's lookback included
 # The browsable API renders an answer whole (as an HTML page): small ones only.
 BROWSABLE_MAX_POINTS = 10_000
 STREAMED_FORMATS = ("json", "csv")
@@ -104,7 +98,6 @@ POINTS_EXAMPLE = OpenApiExample(
     response_only=True,
     status_codes=["200"],
 )
-
 
 
 def selected_series(request, queryset: QuerySet | None = None) -> QuerySet:
@@ -262,7 +255,7 @@ class PointsView(APIView):
         limit = DEFAULT_POINT_LIMIT
         if "limit" in params:
             limit = whole_number(params["limit"], "limit", 1, MAX_POINT_LIMIT)
-        if _is_browsable(self.request) and limit > BROWSABLE_MAX_POINTS:
+        if is_browsable(self.request) and limit > BROWSABLE_MAX_POINTS:
             raise _too_large_to_browse("limit", limit)
         after = _decode_cursor(params.get("cursor"))
         page = _Page(queries.stream_points([s.pk for s in series], start, end, limit + 1, after), limit)
@@ -310,11 +303,11 @@ def _check_answer_size(request, n_series: int, buckets: int) -> None:
             f"step: {n_series} series × {buckets} buckets is {n_points} points, over the limit of {limit} "
             "per answer (TSMON_MAX_QUERY_POINTS); use a longer step, a shorter range or fewer series",
         )
-    if _is_browsable(request) and n_points > BROWSABLE_MAX_POINTS:
+    if is_browsable(request) and n_points > BROWSABLE_MAX_POINTS:
         raise _too_large_to_browse("step", n_points)
 
 
-def _is_browsable(request) -> bool:
+def is_browsable(request) -> bool:
     return request.accepted_renderer.format not in STREAMED_FORMATS
 
 
@@ -330,14 +323,14 @@ def _points_answer(request, head: dict, series, rows, tail: Callable[[], dict]):
     """The points of `series` from `rows` (a RowStream or a page of one), streamed."""
     described = [{"id": s.pk, "key": s.key, "metric": s.metric, "labels": s.labels} for s in series]
     if request.accepted_renderer.format == "csv":
-        return _streamed(request, renderers.points_csv(described, rows), rows.close)
-    return _streamed(request, renderers.points_json(head, described, rows, tail), rows.close)
+        return streamed_answer(request, renderers.points_csv(described, rows), rows.close)
+    return streamed_answer(request, renderers.points_json(head, described, rows, tail), rows.close)
 
 
-def _streamed(request, body: Iterator[bytes], close: Callable[[], None]):
-    """A streamed answer in the negotiated format; for the browsable API (small
+def streamed_answer(request, body: Iterator[bytes], close: Callable[[], None]):
+    """A streamed answer (the points and rolling endpoints') in the negotiated format; for the browsable API (small
     answers only) the same JSON, read back and rendered as its page."""
-    if _is_browsable(request):
+    if is_browsable(request):
         try:
             return Response(json.loads(b"".join(body)))
         finally:
@@ -358,94 +351,6 @@ class _Body:
 
     def __iter__(self) -> Iterator[bytes]:
         return self.pieces
-
-
-class RollingView(APIView):
-    """Rolling mean, std, variance and causal z-score of one series."""
-
-    required_scope = ApiScope.READ
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, PointsCSVRenderer]
-    content_negotiation_class = FormatNegotiation
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "window",
-                str,
-                pattern=DURATION_PATTERN,
-                description=f"points (`60`: {MIN_COUNT_WINDOW} to {MAX_COUNT_WINDOW}) or a duration (`1h`, "
-                f"{DURATION_RULES}); default `1h`",
-            ),
-            OpenApiParameter(
-                "start",
-                str,
-                pattern=TIME_PATTERN,
-                description="as for `/points`; at most 31 days before `end`, and at most "
-                f"{MAX_ROLLING_POINTS} points with the window's lookback (beyond is a 400 naming `start`)",
-            ),
-            RANGE_PARAMETERS[1],
-            format_parameter(renderer_classes),
-        ],
-        responses=in_every_format({200: RollingResponseSerializer, 404: ErrorSerializer, **ERRORS}),
-    )
-    def get(self, request, pk: int):
-        series = get_object_or_404(Series.objects.select_related("source"), pk=pk)
-        window_text = (request.query_params.get("window") or "1h").strip()
-        window = _window(window_text)
-        start, end = time_range(request)
-        if end - start > dt.timedelta(days=31):
-            raise bad_parameter("start", "rolling statistics cover at most 31 days per request")
-        limit = BROWSABLE_MAX_POINTS if _is_browsable(request) else MAX_ROLLING_POINTS
-        try:
-            table = rolling_statistics(series.pk, start, end, window, max_points=limit)
-        except TooManyPoints:
-            raise bad_parameter(
-                "start",
-                f"start: the range (with the window's lookback) holds more than {limit} points; shorten it"
-                + ("" if limit == MAX_ROLLING_POINTS else ", or ask for format=json or format=csv"),
-            ) from None
-        rows = _rolling_rows(table)
-        if request.accepted_renderer.format == "csv":
-            return _streamed(request, renderers.table_csv(["ts", *table.columns], rows), close=_nothing)
-        head = {"series": SeriesSerializer(series).data, "window": window_text}
-        return _streamed(request, renderers.table_json(head, "points", rows), close=_nothing)
-
-
-def _rolling_rows(table, chunk_rows: int = queries.CHUNK_ROWS) -> Iterator[list[dict]]:
-    """The rolling table as chunks of {"ts": …, column: value or None} rows."""
-    for first in range(0, len(table), chunk_rows):
-        part = table.iloc[first : first + chunk_rows]
-        columns = {name: part[name].to_numpy() for name in part.columns}
-        yield [
-            {"ts": ts.isoformat(), **{name: _finite(values[i]) for name, values in columns.items()}}
-            for i, ts in enumerate(part.index)
-        ]
-
-
-def _nothing() -> None:
-    """Nothing to free: the rolling table is computed whole (and bounded) before it is sent."""
-
-
-def _window(text: str) -> int | dt.timedelta:
-    """A count of points (digits) or a duration, as the schema's pattern reads it
-    (surrounding spaces included): the duration as parsed, for pandas reads
-    neither spaces nor every unit tsmon does (` 25\t`, `300.5` were a 500)."""
-    text = text.strip()
-    if text.isascii() and text.isdigit():
-        if not MIN_COUNT_WINDOW <= int(text) <= MAX_COUNT_WINDOW:
-            raise bad_parameter(
-                "window", f"a count window holds {MIN_COUNT_WINDOW} to {MAX_COUNT_WINDOW} points"
-            )
-        return int(text)
-    try:
-        return parse_duration(text, "window")
-    except TimeRangeError as exc:
-        raise bad_parameter("window", str(exc)) from None
-
-
-def _finite(value: float) -> float | None:
-    # JSON has no NaN or infinity; null means "not defined here".
-    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def _encode_cursor(series_id: int, ts: dt.datetime) -> str:

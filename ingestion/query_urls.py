@@ -12,6 +12,5 @@ urlpatterns = [
     path("labels", query_api.LabelNamesView.as_view(), name="label-names"),
     path("labels/<str:name>/values", query_api.LabelValuesView.as_view(), name="label-values"),
     path("points", query_api.PointsView.as_view(), name="points"),
-    path("series/<int:pk>/rolling", query_api.RollingView.as_view(), name="series-rolling"),
     *router.urls,
 ]

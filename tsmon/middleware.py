@@ -99,15 +99,15 @@ class StatementTimeoutMiddleware:
 # Pages drawn in the person's time zone; the API answers in UTC offsets
 # whoever asks.
 PERSON_ZONE_VIEWS = (
-    "tsmon.pages",
-    "ingestion.pages",
-    "tsmon.preference_pages",
-    "analytics.pages",
-    "analytics.rule_pages",
-    "analytics.silence_pages",
-    "analytics.verdict_pages",
-    "reports.pages",
-    "web.pages",
+    "web.overview_pages",
+    "web.series_pages",
+    "web.preference_pages",
+    "web.anomaly_pages",
+    "web.rule_pages",
+    "web.silence_pages",
+    "web.verdict_pages",
+    "web.report_pages",
+    "web.dashboard_pages",
     "web.edit_pages",
 )
 

@@ -86,7 +86,7 @@ def ensure_admin(data_dir) -> tuple[str, str | None]:
 
 def prepare_metrics_dir(data_dir) -> Path:
     """Empty the folder the web workers, the jobs and the agent share their
-    /metrics counters in, and hand it to them (see tsmon.monitoring).
+    /metrics counters in, and hand it to them (see monitoring).
 
     PROMETHEUS_MULTIPROC_DIR if set, else `<data dir>/prometheus`. Emptied
     because the files of the last run's processes would otherwise be added

@@ -165,7 +165,8 @@ INSTALLED_APPS = [
     "alerts",
     "reports",
     "web",
-    "tsmon.monitoring",
+    "demo",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -191,7 +192,7 @@ WSGI_APPLICATION = "tsmon.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "tsmon" / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -230,7 +231,6 @@ LOGOUT_REDIRECT_URL = "login"
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "tsmon" / "static"]  # the site's own stylesheet and script
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

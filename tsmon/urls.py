@@ -9,8 +9,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
+from monitoring.views import MetricsView
 from tsmon.health import healthz
-from tsmon.monitoring.views import MetricsView
 
 PUBLIC = {"authentication_classes": [], "permission_classes": [AllowAny]}
 
@@ -27,14 +27,14 @@ urlpatterns = [
     path("api/v1/", include("alerts.urls")),
     path("api/v1/", include("reports.urls")),
     path("api/v1/", include("web.urls")),
-    path("reports/", include("reports.page_urls")),
+    path("reports/", include("web.report_urls")),
     # Public on purpose: the schema is the API's shape, as in the source code and
     # README, with no data, host or key in it, and the same for every caller
     # (no authentication is even tried); every operation it lists still needs
     # its scope. Client generators and Schemathesis read it without a key.
     path("api/schema/", SpectacularAPIView.as_view(**PUBLIC), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", **PUBLIC), name="api-docs"),
-    path("", include("tsmon.page_urls")),
+    path("", include("web.page_urls")),
 ]
 
 

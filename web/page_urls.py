@@ -1,21 +1,34 @@
-"""Routes of the dashboard pages, under /dashboards/ (all behind login)."""
+"""Routes of the server-rendered pages (all behind login)."""
 
-from django.urls import path
+from django.urls import include, path
 
-from web import edit_pages, pages
-
-PANEL = "<int:pk>/panels/<int:panel_pk>"
+from web import anomaly_pages as analytics_pages
+from web import overview_pages as pages
+from web import preference_pages, rule_pages, silence_pages, verdict_pages
+from web import series_pages as ingestion_pages
 
 urlpatterns = [
-    path("", pages.dashboard_list, name="dashboard-list"),
-    path("new", edit_pages.dashboard_new, name="dashboard-new"),
-    path("<int:pk>/", pages.dashboard_detail, name="dashboard-detail"),
-    path("<int:pk>/edit", edit_pages.dashboard_edit, name="dashboard-edit"),
-    path("<int:pk>/delete", edit_pages.dashboard_delete, name="dashboard-delete"),
-    path("<int:pk>/panels/new", edit_pages.panel_new, name="panel-new"),
-    path(f"{PANEL}/", pages.panel_detail, name="panel-detail"),
-    path(f"{PANEL}/edit", edit_pages.panel_edit, name="panel-edit"),
-    path(f"{PANEL}/delete", edit_pages.panel_delete, name="panel-delete"),
-    path(f"{PANEL}/move", edit_pages.panel_move, name="panel-move"),
-    path(f"{PANEL}/export.<str:file_format>", pages.panel_export, name="panel-export"),
+    path("", pages.overview, name="overview"),
+    path("live/overview.json", pages.overview_live, name="overview-live"),
+    path("preferences/", preference_pages.preferences, name="preferences"),
+    path("series/", ingestion_pages.series_list, name="series-list"),
+    path("series/<int:pk>/", ingestion_pages.series_detail, name="series-detail"),
+    path("series/<int:pk>/live.json", ingestion_pages.series_live, name="series-live"),
+    path("anomalies/", analytics_pages.anomaly_list, name="anomaly-list"),
+    path("anomalies/<int:pk>/false-positive", verdict_pages.mark_false_positive, name="false-positive-mark"),
+    path(
+        "anomalies/false-positives/<int:pk>/remove",
+        verdict_pages.unmark_false_positive,
+        name="false-positive-remove",
+    ),
+    path("alerts/", analytics_pages.alert_list, name="alert-list"),
+    path("alerts/<int:pk>/acknowledge", analytics_pages.acknowledge_alert, name="alert-acknowledge"),
+    path("alerts/<int:pk>/silence", silence_pages.silence_alert, name="alert-silence"),
+    path("alerts/rules/", rule_pages.rule_list, name="rule-list"),
+    path("alerts/rules/new", rule_pages.rule_new, name="rule-new"),
+    path("alerts/rules/<int:pk>/", rule_pages.rule_edit, name="rule-edit"),
+    path("alerts/silences/", silence_pages.silence_list, name="silence-list"),
+    path("alerts/silences/<int:pk>/expire", silence_pages.expire_silence, name="silence-expire"),
+    path("series/<int:pk>/silence/", silence_pages.silence_series, name="series-silence"),
+    path("dashboards/", include("web.dashboard_urls")),
 ]

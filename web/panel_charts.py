@@ -1,4 +1,4 @@
-"""A panel on the page: its series as lines of one tsmon.charts chart (peers on one chart)."""
+"""A panel on the page: its series as lines of one web.charts chart (peers on one chart)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime as dt
 
 import numpy as np
 
-from tsmon.charts import render_chart
-from tsmon.charts_data import ChartData, Line
+from web.charts import render_chart
+from web.charts_data import ChartData, Line
 from web.panel_data import PanelData
 
 _EMPTY = np.array([], dtype=np.float64)
@@ -29,5 +29,5 @@ def panel_chart_data(data: PanelData, tz: str, now: dt.datetime) -> ChartData:
 
 
 def panel_chart(data: PanelData, tz: str, now: dt.datetime) -> str:
-    """The chart's HTML (escaped by tsmon.charts)."""
+    """The chart's HTML (escaped by web.charts)."""
     return render_chart(panel_chart_data(data, tz, now))

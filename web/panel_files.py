@@ -1,11 +1,11 @@
 """A panel as a file: SVG and PNG drawn by matplotlib, CSV as /api/v1/points writes it.
 
-The page draws panels with tsmon.charts: an inline SVG whose axis labels and
+The page draws panels with web.charts: an inline SVG whose axis labels and
 colours come from the page's HTML and stylesheet, so on its own it has no
 axes. A downloaded file must stand alone. matplotlib, already tsmon's
 chart library for reports (reports.charts), draws the SVG and the PNG from
 one figure: the same picture in both, in the page's colours
-(tsmon.charts.PALETTE), with the SVG's text kept as text. Turning the page's
+(web.charts.PALETTE), with the SVG's text kept as text. Turning the page's
 SVG into a PNG would need a rasteriser tsmon does not otherwise have
 (cairosvg and the Cairo library, or a browser), for a picture without axes.
 
@@ -26,11 +26,12 @@ from matplotlib import dates as mdates
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from analytics.rule_forms import format_seconds
 from ingestion.renderers import points_csv
 from reports.charts import STYLE
-from tsmon.charts import format_value, line_colour
+from web.charts_axes import format_value
+from web.charts_data import line_colour
 from web.panel_data import PanelData
+from web.rule_forms import format_seconds
 
 WIDTH_INCHES, HEIGHT_INCHES, PNG_DPI = 10.0, 3.8, 100  # a PNG of 1000 × 380 pixels
 _DRAWING = threading.Lock()

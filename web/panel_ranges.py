@@ -4,7 +4,7 @@ or the span and end a dashboard view gives every panel from its query string.
 A panel's range is a start relative to now, as the API's `start=now-24h`
 reads it (core.time_range), so a saved dashboard always shows the
 latest data. A view may override it, as the time picker of the other pages
-does (tsmon.time_picker): `range=6h` gives every panel that span, and
+does (web.time_picker): `range=6h` gives every panel that span, and
 `end=2026-12-01 12:00` (in the page's time zone, or with an offset) fixes
 where the window ends. A view with `end` is a fixed window: its URL shows
 the same data whenever it is opened (a permalink).
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from core.time_range import DURATION_SYNTAX, TimeRangeError, parse_duration, parse_time
-from tsmon.time_picker import local_input, parse_local
+from web.time_picker import local_input, parse_local
 
 MAX_SPAN = dt.timedelta(days=366)
 RANGE_SYNTAX = rf"now\s*-\s*(?:{DURATION_SYNTAX})"

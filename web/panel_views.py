@@ -43,7 +43,7 @@ def panel_view(panel: Panel, view: ViewRange, now: dt.datetime, tz: str) -> Pane
     return PanelView(
         panel=panel,
         data=data,
-        chart=mark_safe(panel_chart(data, tz, now)),  # tsmon.charts escapes every text
+        chart=mark_safe(panel_chart(data, tz, now)),  # web.charts escapes every text
         permalink=f"{reverse('panel-detail', args=ids)}?{pinned}",
         exports={name: f"{reverse('panel-export', args=[*ids, name])}?{pinned}" for name in EXPORT_FORMATS},
     )

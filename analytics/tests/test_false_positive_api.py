@@ -5,8 +5,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from analytics.models import FalsePositive
-from analytics.tests.test_pages import make_event, make_series
 from ingestion.models import ApiKey
+from web.tests.test_anomaly_pages import make_event, make_series
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,10 @@ from rest_framework.test import APIClient
 
 from analytics import false_positives
 from analytics.models import AnomalyEvent, FalsePositive
-from analytics.tests.test_pages import make_event, make_series
 from ingestion.models import ApiKey, Series
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples
+from web.tests.test_anomaly_pages import make_event, make_series
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from bench.noise_stats import (
     score_bins,
     subset,
 )
-from ingestion import demo
+from demo import data as demo
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 CPU = 'cpu{host="a"}'

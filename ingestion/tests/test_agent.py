@@ -15,8 +15,8 @@ from django.core.management import call_command
 from ingestion.agent import Agent, Collector, Point, Spool, encode_batch
 from ingestion.agent.__main__ import main as agent_main
 from ingestion.agent.collector import busy_share
-from ingestion.management.commands.run_agent import LOCAL_KEY_NAME
 from ingestion.models import ApiKey, Series
+from ingestion.own_series import LOCAL_KEY_NAME
 
 from .http_stub import StubServer, unused_url
 from .write_helpers import fresh_caches, stored_points  # noqa: F401

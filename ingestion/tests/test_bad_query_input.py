@@ -37,6 +37,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from analytics import rolling_api
 from analytics.models import Detector
 from ingestion import query_api
 from ingestion.models import ApiKey, Series
@@ -345,7 +346,7 @@ def test_the_browsable_api_takes_small_answers_only(stored, client):
 
 
 def test_a_rolling_range_over_the_point_limit_is_a_400_naming_start(stored, client, monkeypatch):
-    monkeypatch.setattr(query_api, "MAX_ROLLING_POINTS", 100)
+    monkeypatch.setattr(rolling_api, "MAX_ROLLING_POINTS", 100)
     series = stored["web-1"]
 
     response = client.get(f"/api/v1/series/{series.pk}/rolling", {"window": "5", **RANGE})

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from ingestion import demo, writer
+from demo import data as demo
+from ingestion import writer
 from ingestion.models import Series, Source
 from ingestion.samples import Sample
 from tsmon.testing import ALL_POINTS, POINT_TABLES, forget_write_caches

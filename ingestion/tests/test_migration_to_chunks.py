@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from demo.loading import load_demo_data
 from ingestion.compaction import compact
-from ingestion.jobs import load_demo_data
 from tsmon.testing import ALL_POINTS, forget_write_caches
 
 pytestmark = pytest.mark.django_db(transaction=True)

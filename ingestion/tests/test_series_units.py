@@ -11,8 +11,8 @@ from analytics.forecasting import series_bounds
 from ingestion.models import Series
 from ingestion.series_cache import guess_unit
 from ingestion.writer import write_samples
-from tsmon.charts_axes import format_value
 from tsmon.testing import make_samples
+from web.charts_axes import format_value
 
 RATE_UNITS = importlib.import_module("ingestion.migrations.0007_rate_units").RATE_UNITS
 

@@ -12,16 +12,11 @@ import datetime as dt
 
 from alerts.jobs import evaluate_alert_rules
 from alerts.models import Alert, AlertRule
-from analytics.jobs import (
-    create_demo_alert_rules,
-    create_demo_detectors,
-    run_detectors,
-    run_forecasts,
-    run_peer_detectors,
-)
+from analytics.jobs import run_detectors, run_forecasts, run_peer_detectors
 from analytics.models import Detector
 from core.models import JobRun
-from ingestion.jobs import load_demo_data
+from demo.configuration import create_demo_alert_rules, create_demo_detectors
+from demo.loading import load_demo_data
 from ingestion.models import Series, Source
 from ingestion.series_deletion import delete_series
 from reports import jobs

@@ -19,7 +19,7 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from ingestion import demo
+from demo import data as demo
 from ingestion.models import ApiKey
 from reports import jobs
 from reports.builders.words import when

@@ -195,7 +195,7 @@ def test_without_the_database_it_still_serves_the_counters_and_says_so(settings,
     def unreachable():
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr("tsmon.monitoring.queries.series_count", unreachable)
+    monkeypatch.setattr("monitoring.queries.series_count", unreachable)
 
     samples = scrape(APIClient())
 

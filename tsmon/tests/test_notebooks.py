@@ -20,7 +20,7 @@ from analytics.detection import detect_series
 from analytics.forecasting import forecast_series
 from analytics.jobs import store_forecast
 from analytics.models import Detector
-from ingestion.jobs import load_demo_data
+from demo.loading import load_demo_data
 from ingestion.models import Series, Source
 from tsmon.testing_celery import test_database_url as database_url_for_tests
 

@@ -13,7 +13,7 @@ from core.heartbeats import record_run
 from core.schedule import default_jobs
 from ingestion.models import Series
 from ingestion.writer import write_samples
-from tsmon.monitoring.jobs import JOB_RULE_FOR_SECONDS, SELF_ALERT_RULES, watch_tsmon
+from monitoring.jobs import JOB_RULE_FOR_SECONDS, SELF_ALERT_RULES, watch_tsmon
 from tsmon.testing import make_samples
 from tsmon.tests.metrics_helpers import forget_caches
 

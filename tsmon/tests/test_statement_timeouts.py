@@ -14,8 +14,9 @@ from rest_framework.test import APIClient
 from core import statement_timeouts
 from core.schedule import default_jobs
 from core.statement_timeouts import JOBS, is_statement_timeout, with_statement_timeout
-from ingestion import page_queries, queries
+from ingestion import queries
 from ingestion.models import ApiKey, Series
+from web import series_queries as page_queries
 
 # Outside a test transaction, as requests run: in autocommit, where the limit is set.
 pytestmark = pytest.mark.django_db(transaction=True)

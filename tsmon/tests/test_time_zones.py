@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from analytics.models import AnomalyEvent, Detector
 from core.time_zones import BROWSER_COOKIE, CHOICE_COOKIE
 from ingestion.models import ApiKey, Series
-from tsmon.time_picker import pick_range, range_around
+from web.time_picker import pick_range, range_around
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Dashboards in a real browser (headless Chromium, as tsmon/tests/test_pages_browser.py)
+"""Dashboards in a real browser (headless Chromium, as web/tests/test_pages_browser.py)
 on the demo data: create a dashboard, add two panels from the pages, see the
 peers on one chart, open a panel's permalink and download its PNG."""
 
@@ -10,15 +10,15 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from ingestion.jobs import load_demo_data
-from tsmon.tests import test_pages_browser as pages_browser
+from demo.loading import load_demo_data
 from web.models import Dashboard
+from web.tests import test_pages_browser as pages_browser
 
 WEB_CPU = 'cpu_usage_percent{host=~"web-.*"}'
 
 PASSWORD, expect, shoot = pages_browser.PASSWORD, pages_browser.expect, pages_browser.shoot
-# The browser and the static files, as the other browser tests have them.
-browser_page, page_assets = pages_browser.browser_page, pages_browser.page_assets
+# The browser, as the other browser tests have it.
+browser_page = pages_browser.browser_page
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300), pytest.mark.browser]
 

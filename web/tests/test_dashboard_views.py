@@ -20,8 +20,8 @@ from PIL import Image
 
 from core.time_zones import CHOICE_COOKIE
 from ingestion.writer import write_samples
-from tsmon.charts_data import PALETTE
 from tsmon.testing import make_samples
+from web.charts_data import PALETTE
 from web.models import Panel
 from web.panel_data import MAX_SERIES
 from web.tests.conftest import PEERS

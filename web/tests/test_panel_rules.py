@@ -11,9 +11,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from analytics.page_queries import choose_step
 from core.time_range import TimeRangeError
-from tsmon.charts import PALETTE, ChartData, Line, render_chart
+from web.anomaly_queries import choose_step
+from web.charts import render_chart
+from web.charts_data import PALETTE, ChartData, Line
 from web.models import Dashboard, Panel
 from web.panel_data import MAX_BUCKETS, panel_step, peer_labels
 from web.panel_ranges import parse_panel_range, view_range

@@ -9,8 +9,7 @@ from django.utils import timezone
 from core.scopes import ApiScope
 from ingestion.agent import Agent
 from ingestion.models import ApiKey
-
-LOCAL_KEY_NAME = "local agent (run_agent)"
+from ingestion.own_series import LOCAL_KEY_NAME
 
 
 class Command(BaseCommand):
