@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from alerts import messages as alert_messages
-from alerts.models import Alert, AlertRule, AlertState
+from alerts.choices import AlertState
+from alerts.models import Alert, AlertRule
 
 # Prometheus sets endsAt this many resend intervals ahead.
 ENDS_AT_RESENDS = 4

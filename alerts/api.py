@@ -13,16 +13,8 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from alerts.models import (
-    Alert,
-    AlertRule,
-    AlertState,
-    Delivery,
-    DeliveryOutcome,
-    NotificationChannel,
-    Severity,
-    Silence,
-)
+from alerts.choices import AlertState, DeliveryOutcome, Severity
+from alerts.models import Alert, AlertRule, Delivery, NotificationChannel, Silence
 from alerts.serializers import (
     AlertRuleSerializer,
     AlertSerializer,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import parse_qs, urlsplit
 
-from alerts.models import ChannelKind
+from alerts.choices import ChannelKind
 from core import outbound
 
 NEEDS_URL = (ChannelKind.WEBHOOK, ChannelKind.ALERTMANAGER, ChannelKind.SLACK, ChannelKind.DINGTALK)

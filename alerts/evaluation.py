@@ -21,15 +21,8 @@ from django.db import connection
 
 from alerts import alertmanager_push
 from alerts import messages as alert_messages
-from alerts.models import (
-    Alert,
-    AlertRule,
-    AlertState,
-    ChannelKind,
-    Notification,
-    RuleKind,
-    Silence,
-)
+from alerts.choices import AlertState, ChannelKind, RuleKind
+from alerts.models import Alert, AlertRule, Notification, Silence
 from analytics.models.detection import Forecast
 from ingestion.models import Series
 from ingestion.queries import select_series

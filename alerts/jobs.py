@@ -17,16 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from alerts import evaluation as alerting
-from alerts.models import (
-    Alert,
-    AlertRule,
-    AlertState,
-    Delivery,
-    DeliveryOutcome,
-    Notification,
-    NotificationOutcome,
-    Silence,
-)
+from alerts.choices import AlertState, DeliveryOutcome, NotificationOutcome
+from alerts.models import Alert, AlertRule, Delivery, Notification, Silence
 from alerts.notifiers import NotifierError, notifier_for
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
 
-from alerts.models import Alert, AlertRule, AlertState, RuleKind
+from alerts.choices import AlertState, RuleKind
+from alerts.models import Alert, AlertRule
 
 # Alertmanager's "not resolved yet" end time.
 ZERO_TIME = "0001-01-01T00:00:00Z"

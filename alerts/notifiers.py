@@ -23,7 +23,8 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 
 from alerts import alertmanager_push, chat_messages
-from alerts.models import ChannelKind, Notification, NotificationChannel
+from alerts.choices import ChannelKind
+from alerts.models import Notification, NotificationChannel
 from alerts.notifier_text import alert_text, message_subject
 from core import outbound
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from alerts.models import Alert, AlertRule, AlertState, RuleKind
+from alerts.choices import AlertState, RuleKind
+from alerts.models import Alert, AlertRule
 from analytics.models import Anomaly
 from ingestion.models import Series
 from ingestion.queries import read_series_frame, select_series

@@ -12,16 +12,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alerts.channel_checks import channel_errors
+from alerts.choices import ChannelKind, RuleKind
 from alerts.messages import check_template
-from alerts.models import (
-    Alert,
-    AlertRule,
-    ChannelKind,
-    Delivery,
-    NotificationChannel,
-    RuleKind,
-    Silence,
-)
+from alerts.models import Alert, AlertRule, Delivery, NotificationChannel, Silence
 from core import outbound
 from ingestion.query_serializers import (
     LABEL_NAME_SYNTAX,

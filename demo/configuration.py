@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from alerts.models import AlertRule, Operator, RuleKind, Severity
+from alerts.choices import Operator, RuleKind, Severity
+from alerts.models import AlertRule
 from analytics.choices import DetectorKind
 from analytics.models import Detector
 

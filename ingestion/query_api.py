@@ -57,7 +57,7 @@ from core.time_range import (
     TimeRangeError,
     parse_duration,
 )
-from ingestion import queries, renderers
+from ingestion import label_queries, queries, renderers
 from ingestion.models import Series
 from ingestion.query_serializers import (
     PointsResponseSerializer,
@@ -167,7 +167,7 @@ class LabelNamesView(APIView):
     @extend_schema(parameters=[MATCH_PARAMETER], responses={200: OpenApiTypes.OBJECT, **ERRORS})
     def get(self, request):
         scope = selected_series(request) if request.query_params.get("match") else None
-        return Response({"labels": queries.label_names(scope)})
+        return Response({"labels": label_queries.label_names(scope)})
 
 
 class LabelValuesView(APIView):
@@ -178,7 +178,7 @@ class LabelValuesView(APIView):
     @extend_schema(parameters=[MATCH_PARAMETER], responses={200: OpenApiTypes.OBJECT, **ERRORS})
     def get(self, request, name: str):
         scope = selected_series(request) if request.query_params.get("match") else None
-        return Response({"label": name, "values": queries.label_values(name, scope)})
+        return Response({"label": name, "values": label_queries.label_values(name, scope)})
 
 
 class PointsView(APIView):

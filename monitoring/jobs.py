@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from alerts.models import AlertRule, Operator, RuleKind, Severity
+from alerts.choices import Operator, RuleKind, Severity
+from alerts.models import AlertRule
 from core.job_runs import close_abandoned_runs
 from core.schedule import default_jobs
 from core.scheduler import PeriodicJob

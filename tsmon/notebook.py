@@ -191,7 +191,8 @@ def forecasts() -> pd.DataFrame:
 
 def alerts(state: str | None = None) -> pd.DataFrame:
     """Alerts, newest first; `state="open"` for pending, firing and recovering ones."""
-    from alerts.models import OPEN_STATES, Alert
+    from alerts.choices import OPEN_STATES
+    from alerts.models import Alert
 
     queryset = Alert.objects.all()
     if state == "open":

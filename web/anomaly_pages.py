@@ -11,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from alerts import silencing
-from alerts.models import OPEN_STATES, Alert, AlertState
+from alerts.choices import OPEN_STATES, AlertState
+from alerts.models import Alert
 from analytics import false_positives
 from analytics.choices import AnomalyKind
 from analytics.models import AnomalyEvent, Detector, DetectorState

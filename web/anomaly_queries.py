@@ -18,7 +18,8 @@ from django.db import connection
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from alerts.models import OPEN_STATES, Alert
+from alerts.choices import OPEN_STATES
+from alerts.models import Alert
 from analytics.models import Anomaly, AnomalyEvent, Forecast
 from analytics.queries import rolling_statistics
 from ingestion.models import Series, Source

@@ -15,7 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from alerts import rule_preview
-from alerts.models import OPEN_STATES, AlertRule
+from alerts.choices import OPEN_STATES
+from alerts.models import AlertRule
 from core.scopes import ApiScope, person_has_scope, scope_required
 from web.preview_strips import firing_strips
 from web.rule_forms import AlertRuleForm

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from alerts import rule_preview
+from alerts.choices import RuleKind
 from alerts.evaluation import evaluate_rule
-from alerts.models import Alert, AlertRule, RuleKind
+from alerts.models import Alert, AlertRule
 from analytics.models import Anomaly, Detector
 from ingestion.models import Series
 from ingestion.writer import write_samples

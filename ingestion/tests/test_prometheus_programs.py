@@ -28,8 +28,9 @@ from typing import NamedTuple
 import pytest
 from django.utils import timezone
 
+from alerts.choices import AlertState, RuleKind
 from alerts.jobs import evaluate_alert_rules
-from alerts.models import Alert, AlertRule, AlertState, RuleKind
+from alerts.models import Alert, AlertRule
 from bench.harness import free_port
 from core.processes import stop_process
 from core.scopes import ApiScope

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from core import statement_timeouts
 from core.schedule import default_jobs
 from core.statement_timeouts import JOBS, is_statement_timeout, with_statement_timeout
-from ingestion import queries
+from ingestion import label_queries, queries
 from ingestion.models import ApiKey, Series
 from web import series_queries as page_queries
 
@@ -86,7 +86,7 @@ def test_api_writes_are_writes_and_pages_are_pages():
 
 @override_settings(**ONE_SECOND)
 def test_an_api_read_past_its_limit_is_a_503_naming_it(reader, monkeypatch):
-    monkeypatch.setattr(queries, "label_names", sleeping(3, []))
+    monkeypatch.setattr(label_queries, "label_names", sleeping(3, []))
 
     response = reader.get("/api/v1/labels")
 

@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.models import Alert, AlertRule, AlertState, RuleKind
+from alerts.choices import AlertState, RuleKind
+from alerts.models import Alert, AlertRule
 from analytics.models import AnomalyEvent, Detector, DetectorState
 from ingestion.models import Series
 

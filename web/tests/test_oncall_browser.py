@@ -14,7 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from alerts.models import Alert, AlertRule, AlertState, RuleKind, Silence
+from alerts.choices import AlertState, RuleKind
+from alerts.models import Alert, AlertRule, Silence
 from analytics.detection import detect_series
 from analytics.models import AnomalyEvent, Detector, FalsePositive
 from core.time_zones import BROWSER_COOKIE

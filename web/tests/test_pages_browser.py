@@ -19,7 +19,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from alerts.models import Alert, AlertRule, AlertState, RuleKind, Severity
+from alerts.choices import AlertState, RuleKind, Severity
+from alerts.models import Alert, AlertRule
 from analytics.detection import detect_series
 from analytics.forecasting import forecast_series
 from analytics.jobs import store_forecast

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.models import Alert, AlertRule, AlertState, RuleKind
+from alerts.choices import AlertState, RuleKind
+from alerts.models import Alert, AlertRule
 from analytics.models import AnomalyEvent, Detector
 from ingestion.models import Series, Source
 

@@ -9,7 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.models import AlertRule, RuleKind
+from alerts.choices import RuleKind
+from alerts.models import AlertRule
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples
 from web.rule_forms import format_seconds

@@ -8,8 +8,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from alerts.choices import AlertState, RuleKind
 from alerts.evaluation import evaluate_rule
-from alerts.models import Alert, AlertRule, AlertState, RuleKind, Silence
+from alerts.models import Alert, AlertRule, Silence
 from ingestion.models import Series
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples

@@ -1,10 +1,8 @@
-"""Alert rules, the alerts they raise, silences, and the notification queue.
+"""Alert rules, the alerts they raise, silences and the channels they notify.
 
 The lifecycle follows Prometheus and Grafana: an alert is pending while its
 condition holds for less than the rule's `for`, firing after that, recovering
-for `keep_firing_for` once the condition clears, then resolved. Notifications
-are rows in a table used as a queue (`processed_at` NULL = to send), claimed
-by a conditional UPDATE so two dispatchers never send the same one.
+for `keep_firing_for` once the condition clears, then resolved.
 """
 
 from __future__ import annotations
@@ -18,27 +16,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from alerts.choices import (
+    OPEN_STATES,
+    AlertState,
+    ChannelKind,
+    MessageFormat,
+    Operator,
+    RuleKind,
+    Severity,
+)
 from analytics.models.detection import Detector
 from ingestion.models import Series
 from ingestion.selectors import Selector, parse_selector
-
-
-class RuleKind(models.TextChoices):
-    THRESHOLD = "threshold", "value op limit"
-    ANOMALY = "anomaly", "anomaly score ≥ s for a fraction of the window"
-    ANOMALY_THRESHOLD = "anomaly_threshold", "anomaly AND value op limit"
-    FORECAST = "forecast", "forecast band crosses a limit within the horizon"
-    NO_DATA = "no_data", "no points for the window"
-
-
-class Operator(models.TextChoices):
-    GT = ">", ">"
-    GE = ">=", ">="
-    LT = "<", "<"
-    LE = "<=", "<="
-    EQ = "==", "=="
-    NE = "!=", "!="
-
 
 _COMPARE = {
     ">": lambda a, b: a > b,
@@ -48,50 +37,6 @@ _COMPARE = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
 }
-
-
-class Severity(models.TextChoices):
-    CRITICAL = "critical", "critical"
-    WARNING = "warning", "warning"
-    INFO = "info", "info"
-
-
-class AlertState(models.TextChoices):
-    INACTIVE = "inactive", "inactive"
-    PENDING = "pending", "pending"
-    FIRING = "firing", "firing"
-    RECOVERING = "recovering", "recovering"
-    RESOLVED = "resolved", "resolved"
-
-
-OPEN_STATES = (AlertState.PENDING, AlertState.FIRING, AlertState.RECOVERING)
-
-
-class ChannelKind(models.TextChoices):
-    # The JSON an Alertmanager sends to *its* receivers: for webhook receivers, not for an Alertmanager.
-    WEBHOOK = "webhook", "webhook receiver (the JSON Alertmanager sends its receivers)"
-    EMAIL = "email", "e-mail"
-    ALERTMANAGER = "alertmanager", "Alertmanager (pushed to its API, as Prometheus does)"
-    SLACK = "slack", "Slack-compatible incoming webhook"
-    DINGTALK = "dingtalk", "DingTalk robot webhook"
-
-
-class MessageFormat(models.TextChoices):
-    MARKDOWN = "markdown", "markdown"
-    TEXT = "text", "plain text"
-
-
-class NotificationOutcome(models.TextChoices):
-    PENDING = "pending", "pending"
-    SENT = "sent", "sent"
-    FAILED = "failed", "failed"
-    DROPPED = "dropped", "dropped (channel disabled)"
-
-
-class DeliveryOutcome(models.TextChoices):
-    OK = "ok", "ok"
-    TEMPORARY_FAILURE = "temporary_failure", "failed, will retry"
-    PERMANENT_FAILURE = "permanent_failure", "failed permanently"
 
 
 class NotificationChannel(models.Model):
@@ -376,94 +321,3 @@ class Alert(models.Model):
     def acknowledge(self, by: str, now: dt.datetime) -> None:
         self.acknowledged_at, self.acknowledged_by = now, by[:150]
         self.save(update_fields=["acknowledged_at", "acknowledged_by"])
-
-
-class Notification(models.Model):
-    """One message to one channel about a group of alerts: a row of the queue.
-
-    `payload` is the Alertmanager webhook (version 4) message as it stood
-    when the alerts changed; e-mail and chat messages are rendered from the
-    same payload. For an Alertmanager channel it is `{"alerts": [...]}`, the
-    list its `POST /api/v2/alerts` takes.
-    """
-
-    MAX_ATTEMPTS = 8
-    FIRST_RETRY_SECONDS = 30
-    MAX_RETRY_SECONDS = 3600
-    # A dispatcher that dies mid-send loses its claim after this long.
-    CLAIM_SECONDS = 300
-
-    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="notifications")
-    rule = models.ForeignKey(AlertRule, null=True, on_delete=models.SET_NULL, related_name="notifications")
-    status = models.CharField(max_length=16)  # "firing" or "resolved", as in the payload
-    group_key = models.TextField()
-    payload = models.JSONField()
-    alert_ids = ArrayField(models.BigIntegerField(), default=list)
-    created_at = models.DateTimeField()
-    next_attempt_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(
-        max_length=16, choices=NotificationOutcome.choices, default=NotificationOutcome.PENDING
-    )
-
-    class Meta:
-        db_table = "analytics_notification"
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            # The dispatcher's "what is due": only unprocessed rows, few at any time.
-            models.Index(
-                fields=["next_attempt_at"],
-                condition=Q(processed_at__isnull=True),
-                name="notification_due_idx",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.status} {self.group_key} → {self.channel_id}"
-
-    def retry_delay(self) -> dt.timedelta:
-        """Exponential back-off after `attempts` failed tries: 30s, 60s, 120s … 1h."""
-        seconds = self.FIRST_RETRY_SECONDS * 2 ** max(self.attempts - 1, 0)
-        return dt.timedelta(seconds=min(seconds, self.MAX_RETRY_SECONDS))
-
-
-class Delivery(models.Model):
-    """One attempt to send one notification, with how it went and how long it took."""
-
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
-    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="deliveries")
-    attempted_at = models.DateTimeField()
-    duration_ms = models.FloatField()
-    outcome = models.CharField(max_length=24, choices=DeliveryOutcome.choices)
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-
-    class Meta:
-        db_table = "analytics_delivery"
-        verbose_name_plural = "deliveries"
-        ordering = ["-attempted_at", "-id"]
-        indexes = [
-            # The API's list, newest first, optionally per channel.
-            models.Index(fields=["-attempted_at", "-id"], name="delivery_attempted_idx"),
-            models.Index(fields=["channel", "-attempted_at"], name="delivery_channel_idx"),
-        ]
-
-
-__all__ = [
-    "Alert",
-    "AlertRule",
-    "AlertState",
-    "ChannelKind",
-    "Delivery",
-    "DeliveryOutcome",
-    "MessageFormat",
-    "Notification",
-    "NotificationChannel",
-    "NotificationOutcome",
-    "Operator",
-    "RuleKind",
-    "Severity",
-    "Silence",
-]
