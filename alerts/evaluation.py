@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -24,6 +23,7 @@ from alerts import messages as alert_messages
 from alerts.choices import AlertState, ChannelKind, RuleKind
 from alerts.models import Alert, AlertRule, Notification, Silence
 from analytics.models.detection import Forecast
+from core.numbers import finite_or_none
 from ingestion.models import Series
 from ingestion.queries import select_series
 
@@ -265,17 +265,13 @@ def _new_alerts(rule: AlertRule, observations: dict, open_series: set[int], now:
 
 
 def _explain(alert: Alert, observation: Observation) -> None:
-    alert.value, alert.expected = _finite(observation.value), _finite(observation.expected)
+    alert.value, alert.expected = finite_or_none(observation.value), finite_or_none(observation.expected)
     alert.lo, alert.hi, alert.score = (
-        _finite(observation.lo),
-        _finite(observation.hi),
-        _finite(observation.score),
+        finite_or_none(observation.lo),
+        finite_or_none(observation.hi),
+        finite_or_none(observation.score),
     )
     alert.details = observation.details or {}
-
-
-def _finite(value) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
 
 
 # -- what to tell -------------------------------------------------------------

@@ -24,6 +24,7 @@ from analytics.algorithms.detector import Detections, StreamingDetector
 from analytics.choices import AnomalyKind
 from analytics.events import record_events
 from analytics.models import Anomaly, Detector, DetectorState
+from core.numbers import finite_or_none
 from ingestion.models import Series
 
 # One run scores at most this many points per series; the rest waits for the
@@ -127,9 +128,9 @@ def _store_anomalies(detector, series, ts_us, values, detections: Detections, ve
             kind=AnomalyKind.POINT,
             score=float(detections.raw_score[i]),
             value=float(values[i]),
-            expected=_finite(detections.expected[i]),
-            lo=_finite(detections.lo[i]),
-            hi=_finite(detections.hi[i]),
+            expected=finite_or_none(detections.expected[i]),
+            lo=finite_or_none(detections.lo[i]),
+            hi=finite_or_none(detections.hi[i]),
             direction=int(detections.direction[i]),
             model_version=int(versions[i]),
         )
@@ -137,10 +138,6 @@ def _store_anomalies(detector, series, ts_us, values, detections: Detections, ve
     ]
     Anomaly.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     return len(rows)
-
-
-def _finite(value) -> float | None:
-    return float(value) if np.isfinite(value) else None
 
 
 def _to_datetime(ts_us: int) -> dt.datetime:

@@ -16,6 +16,7 @@ import pandas as pd
 from analytics.algorithms.capacity import ThresholdCrossing, time_to_threshold
 from analytics.algorithms.regression import RegressionForecaster
 from analytics.algorithms.seasonal_naive import SeasonalNaive
+from core.time_range import floor_time
 from ingestion.choices import SeriesKind
 from ingestion.queries import downsample
 
@@ -66,7 +67,7 @@ def forecast_series(
     """
     # Whole buckets on step boundaries: the last, still-filling bucket would
     # read as a sudden drop in a sum or a noisy mean.
-    end = _floor(now, step)
+    end = floor_time(now, step)
     y = history_frame(series.pk, end - history, end, step)
     if y.notna().sum() < MIN_POINTS:
         raise NotEnoughData(
@@ -170,11 +171,6 @@ def backtest_skill(
         "seasonal_naive_mae": naive_mae,
         "ratio_to_seasonal_naive": model_mae / naive_mae if naive_mae > 0 else None,
     }
-
-
-def _floor(when: dt.datetime, step: dt.timedelta) -> dt.datetime:
-    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return epoch + ((when - epoch) // step) * step
 
 
 def _season_length(step: dt.timedelta) -> int:

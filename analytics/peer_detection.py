@@ -23,7 +23,7 @@ from analytics.algorithms.peer import MIN_MEMBERS, peer_outliers
 from analytics.choices import AnomalyKind
 from analytics.events import record_events
 from analytics.models import Anomaly, Detector, DetectorState
-from core.time_range import parse_duration
+from core.time_range import floor_time, parse_duration
 from ingestion.queries import downsample
 
 HOST_LABELS = ("host", "instance")
@@ -47,7 +47,7 @@ def detect_peer_group(detector: Detector, members: list, now: dt.datetime) -> in
     method = detector.params.get("method", "mad")
     with transaction.atomic():
         states = _lock_states(detector, members)
-        end = _floor(now, window)
+        end = floor_time(now, window)
         start = _resume_from(states, members, end, window)
         if start >= end:
             return 0
@@ -77,7 +77,7 @@ def _resume_from(states, members, end: dt.datetime, window: dt.timedelta) -> dt.
     if done:
         return min(done)
     first = min((m.first_ts for m in members if m.first_ts), default=end)
-    return max(_floor(first, window) + window, end - MAX_WINDOWS_PER_RUN * window)
+    return max(floor_time(first, window) + window, end - MAX_WINDOWS_PER_RUN * window)
 
 
 def _aligned_frame(members, start, end, step) -> pd.DataFrame:
@@ -123,7 +123,3 @@ def _store(detector, series, window_end, row, value: float, group_mean: float) -
         ],
         ignore_conflicts=True,
     )  # fmt: skip
-
-
-def _floor(when: dt.datetime, step: dt.timedelta) -> dt.datetime:
-    return _EPOCH + ((when - _EPOCH) // step) * step

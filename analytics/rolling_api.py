@@ -8,7 +8,6 @@ points endpoint streams its answers.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterator
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -28,6 +27,7 @@ from core.api_schema import (
     format_parameter,
     in_every_format,
 )
+from core.numbers import finite_or_none
 from core.query_params import bad_parameter, time_range
 from core.scopes import ApiScope
 from core.time_range import TimeRangeError, parse_duration
@@ -98,7 +98,7 @@ def _rolling_rows(table, chunk_rows: int = queries.CHUNK_ROWS) -> Iterator[list[
         part = table.iloc[first : first + chunk_rows]
         columns = {name: part[name].to_numpy() for name in part.columns}
         yield [
-            {"ts": ts.isoformat(), **{name: _finite(values[i]) for name, values in columns.items()}}
+            {"ts": ts.isoformat(), **{name: finite_or_none(values[i]) for name, values in columns.items()}}
             for i, ts in enumerate(part.index)
         ]
 
@@ -122,8 +122,3 @@ def _window(text: str) -> int | dt.timedelta:
         return parse_duration(text, "window")
     except TimeRangeError as exc:
         raise bad_parameter("window", str(exc)) from None
-
-
-def _finite(value: float) -> float | None:
-    # JSON has no NaN or infinity; null means "not defined here".
-    return float(value) if value is not None and math.isfinite(value) else None

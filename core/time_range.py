@@ -97,3 +97,11 @@ def parse_range(start: str | None, end: str | None, now: dt.datetime, default_sp
     if start_at >= end_at:
         raise TimeRangeError("start", "must be before end")
     return start_at, end_at
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def floor_time(when: dt.datetime, step: dt.timedelta) -> dt.datetime:
+    """`when` rounded down to a whole number of `step`s since the epoch, as date_bin does."""
+    return EPOCH + ((when - EPOCH) // step) * step

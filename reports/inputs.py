@@ -18,7 +18,7 @@ from alerts.models import Alert
 from analytics.choices import DetectorKind
 from analytics.forecasting import NotEnoughData, forecast_series, history_frame, series_bounds
 from analytics.models import Anomaly, AnomalyEvent
-from core.time_range import parse_duration
+from core.time_range import floor_time, parse_duration
 from ingestion.models import Series
 from ingestion.queries import downsample, read_series_frame, select_series
 from ingestion.selectors import parse_selector
@@ -73,7 +73,7 @@ def forecasts(
 
 
 def _forecast(series: Series, end: dt.datetime, history: dt.timedelta, horizon: dt.timedelta):
-    shown_to = _floor(end, FORECAST_STEP)
+    shown_to = floor_time(end, FORECAST_STEP)
     shown = history_frame(series.pk, shown_to - min(history, CHART_HISTORY), shown_to, FORECAST_STEP)
     item = builders.SeriesForecastInput(series=series_info(series), history=shown, step=FORECAST_STEP)
     try:
@@ -203,8 +203,3 @@ def _frame(pairs: list) -> pd.Series:
         return pd.Series(dtype=float)
     index = pd.DatetimeIndex([p[0] for p in pairs]).tz_convert("UTC")
     return pd.Series([p[1] for p in pairs], index=index, dtype=float)
-
-
-def _floor(when: dt.datetime, step: dt.timedelta) -> dt.datetime:
-    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return epoch + ((when - epoch) // step) * step
