@@ -105,3 +105,16 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 def floor_time(when: dt.datetime, step: dt.timedelta) -> dt.datetime:
     """`when` rounded down to a whole number of `step`s since the epoch, as date_bin does."""
     return EPOCH + ((when - EPOCH) // step) * step
+
+
+_FORMAT_UNITS = (("d", 86400), ("h", 3600), ("m", 60))
+
+
+def format_seconds(seconds: int) -> str:
+    """A whole number of seconds in the grammar parse_duration reads, in the
+    largest whole unit: 300 -> `5m`, 5400 -> `90m`, 86400 -> `1d`, 45 -> `45s`."""
+    if not seconds:
+        return "0"
+    return next(
+        (f"{seconds // size}{unit}" for unit, size in _FORMAT_UNITS if seconds % size == 0), f"{seconds}s"
+    )

@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.time_range import parse_duration
+from core.time_range import format_seconds, parse_duration
 from ingestion.models import Series
 from ingestion.queries import PointRow, downsample, select_series
 from ingestion.selectors import SelectorError, parse_selector
 from web.anomaly_queries import choose_step
 from web.models import Panel
-from web.rule_forms import format_seconds
 
 MAX_SERIES = 20  # lines on one chart: more is unreadable, and a selector to narrow
 MAX_BUCKETS = 2000  # per series: a finer step asked for is drawn coarser (a chart is 1000 wide)

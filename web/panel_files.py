@@ -26,12 +26,12 @@ from matplotlib import dates as mdates
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
+from core.time_range import format_seconds
 from ingestion.renderers import points_csv
 from reports.charts import STYLE
 from web.charts_axes import format_value
 from web.charts_data import line_colour
 from web.panel_data import PanelData
-from web.rule_forms import format_seconds
 
 WIDTH_INCHES, HEIGHT_INCHES, PNG_DPI = 10.0, 3.8, 100  # a PNG of 1000 × 380 pixels
 _DRAWING = threading.Lock()

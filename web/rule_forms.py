@@ -11,17 +11,9 @@ from django import forms
 
 from alerts.models import AlertRule
 from alerts.serializers import AlertRuleSerializer
-from core.time_range import TimeRangeError, parse_duration
+from core.time_range import TimeRangeError, format_seconds, parse_duration
 
-_UNITS = (("d", 86400), ("h", 3600), ("m", 60))
 MAX_SECONDS = 2**31 - 1
-
-
-def format_seconds(seconds: int) -> str:
-    """300 -> `5m`, 5400 -> `90m`, 86400 -> `1d`, 45 -> `45s`: the largest whole unit."""
-    if not seconds:
-        return "0"
-    return next((f"{seconds // size}{unit}" for unit, size in _UNITS if seconds % size == 0), f"{seconds}s")
 
 
 class DurationText(forms.Field):

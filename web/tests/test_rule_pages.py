@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from alerts.choices import RuleKind
 from alerts.models import AlertRule
+from core.time_range import format_seconds
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples
-from web.rule_forms import format_seconds
 
 pytestmark = pytest.mark.django_db
 
