@@ -1,4 +1,5 @@
-"""HTTP write endpoints: JSON, InfluxDB v2 line protocol, Prometheus remote write, CSV.
+"""HTTP write endpoints: JSON, InfluxDB v2 line protocol, CSV; Prometheus remote write
+(ingestion.remote_write_api) and InfluxDB 1.x (ingestion.influx_v1) build on WriteView here.
 
 Each view reads its body within the size bound, parses it, and hands the
 result to `ingestion.ingest.ingest` (validation, then one write
@@ -42,12 +43,9 @@ from ingestion.models import ApiKey
 from ingestion.parsers import (
     PRECISIONS,
     ParseResult,
-    ProtobufError,
-    decompressed_size,
     parse_csv,
     parse_json,
     parse_label_option,
-    parse_remote_write,
 )
 from ingestion.parsers.line_protocol import parse_line_protocol_columns
 from ingestion.parsers.result import shorten
@@ -308,47 +306,6 @@ class InfluxWriteView(WriteView):
             )
             response.data = {"code": code, "message": str(response.data["detail"])}
         return response
-
-
-class PrometheusRemoteWriteView(WriteView):
-    """``POST /api/v1/prom/write``: Prometheus remote write 1.0 (snappy + protobuf).
-
-    Point a Prometheus server at it with::
-
-        remote_write:
-          - url: http://tsmon:8000/api/v1/prom/write
-            authorization: {credentials: <write key>}
-    """
-
-    @extend_schema(
-        summary="Prometheus remote write receiver",
-        request={"application/x-protobuf": write_schema.REMOTE_WRITE_BODY},
-        responses=write_schema.remote_write_responses(),
-    )
-    def post(self, request):
-        return super().post(request)
-
-    def parse(self, request, now) -> ParseResult:
-        content_type = request.META.get("CONTENT_TYPE", "")
-        if "io.prometheus.write.v2" in content_type:
-            raise InputError(
-                "remote write 2.0 is not supported; send protocol 1.0 (prometheus.WriteRequest)",
-                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            )
-        encoding = request.META.get("HTTP_CONTENT_ENCODING", "snappy").strip().lower()
-        if encoding != "snappy":
-            raise InputError(f"Content-Encoding {encoding!r}: remote write bodies are snappy", 415)
-        body = self.body(request, allow_gzip=False)
-        limit = max_body_bytes()
-        try:
-            if decompressed_size(body) > limit:
-                raise BodyTooLarge(limit)
-            return parse_remote_write(body, limit)
-        except ProtobufError as exc:
-            raise InputError(str(exc)) from None
-
-    def success(self, outcome: IngestOutcome) -> Response:
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class CsvWriteView(WriteView):
