@@ -12,9 +12,9 @@ class DetectorAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Save; after a change of params or kind, say what the save forgot (`Detector.save`)."""
-        # The stored row, not form.changed_data (which compares with the form's hidden
-        # initial value): the same test as Detector.save, so the message says what it did.
-        forgets = change and not Detector.objects.filter(pk=obj.pk, kind=obj.kind, params=obj.params).exists()
+        # Detector.save's own test, not form.changed_data (which compares with the form's
+        # hidden initial value), so the message says what the save did.
+        forgets = change and obj.has_new_parameters()
         n_series = obj.states.count() if forgets else 0  # counted before the save deletes them
         super().save_model(request, obj, form, change)
         if forgets:

@@ -96,20 +96,11 @@ class StatementTimeoutMiddleware:
         return statement_timeouts.timeout_response(kind)
 
 
-# Pages drawn in the person's time zone; the API answers in UTC offsets
-# whoever asks.
-PERSON_ZONE_VIEWS = (
-    "web.overview_pages",
-    "web.series_pages",
-    "web.preference_pages",
-    "web.anomaly_pages",
-    "web.rule_pages",
-    "web.silence_pages",
-    "web.verdict_pages",
-    "web.report_pages",
-    "web.dashboard_pages",
-    "web.edit_pages",
-)
+def follows_person_zone(view_func) -> bool:
+    """Pages (the web app's `*_pages` modules) are drawn in the person's time
+    zone; the API answers in UTC offsets whoever asks."""
+    module = getattr(view_func, "__module__", "")
+    return module.startswith("web.") and module.endswith("_pages")
 
 
 class PersonTimeZoneMiddleware:
@@ -126,7 +117,7 @@ class PersonTimeZoneMiddleware:
             timezone.deactivate()
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if getattr(view_func, "__module__", "") in PERSON_ZONE_VIEWS:
+        if follows_person_zone(view_func):
             request.person_zone = time_zones.person_zone(request)
             timezone.activate(request.person_zone.tzinfo)
         return None

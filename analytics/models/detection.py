@@ -42,14 +42,18 @@ class Detector(models.Model):
         is stored is again what a backtest with them gives. (A run already
         underway finishes with the old parameters; the next change redoes it.)
         """
-        changed = (
-            self.pk is not None
-            and not Detector.objects.filter(pk=self.pk, kind=self.kind, params=self.params).exists()
-        )
+        changed = self.has_new_parameters()
         with transaction.atomic():
             super().save(*args, **kwargs)
             if changed:
                 self.forget_learning()
+
+    def has_new_parameters(self) -> bool:
+        """Whether `kind` or `params` differ from the stored row (a saved detector only)."""
+        return (
+            self.pk is not None
+            and not Detector.objects.filter(pk=self.pk, kind=self.kind, params=self.params).exists()
+        )
 
     def forget_learning(self) -> None:
         """Delete this detector's learned states, anomalies and events."""
