@@ -16,7 +16,7 @@ import time
 from django.db import transaction
 from django.db.models import Q
 
-from alerts import evaluation as alerting
+from alerts import evaluation
 from alerts.choices import AlertState, DeliveryOutcome, NotificationOutcome
 from alerts.models import Alert, AlertRule, Delivery, Notification, Silence
 from alerts.notifiers import NotifierError, notifier_for
@@ -28,7 +28,7 @@ DISPATCH_BATCH = 100
 
 def evaluate_alert_rules(now: dt.datetime) -> dict:
     """Evaluate every enabled rule at `now`; return counts for the log."""
-    silences = alerting.active_silences(now)
+    silences = evaluation.active_silences(now)
     totals = {"rules": 0, "failed": 0, "alerts": 0, "changed": 0, "notifications": 0}
     totals["closed"] = close_alerts_of_disabled_rules(now)
     for rule in AlertRule.objects.filter(enabled=True).prefetch_related("channels"):
@@ -55,7 +55,7 @@ def close_alerts_of_disabled_rules(now: dt.datetime) -> int:
 
 def evaluate_one_rule(
     rule: AlertRule, now: dt.datetime, silences: list[Silence]
-) -> alerting.RuleOutcome | None:
+) -> evaluation.RuleOutcome | None:
     """Evaluate one rule in one transaction; None if another evaluator holds it."""
     with transaction.atomic():
         # Two schedulers evaluating one rule at once would race to open the
@@ -63,7 +63,7 @@ def evaluate_one_rule(
         locked = AlertRule.objects.select_for_update(skip_locked=True).filter(pk=rule.pk)
         if not list(locked.values_list("pk", flat=True)):
             return None
-        return alerting.evaluate_rule(rule, now, silences)
+        return evaluation.evaluate_rule(rule, now, silences)
 
 
 def dispatch_notifications(now: dt.datetime, limit: int = DISPATCH_BATCH) -> dict:

@@ -1,10 +1,10 @@
-"""The query API: series, labels, points and rolling statistics.
+"""The query API: series, labels and points (rolling statistics are
+analytics.rolling_api's, streamed by `streamed_answer` here).
 
 Views are thin: they parse parameters (a bad one is a 400 naming it), call
-one function of `ingestion.queries` or `analytics.queries`, and return its
-result.
+one function of `ingestion.queries`, and return its result.
 
-Points and rolling statistics are streamed (JSON or CSV, written chunk by
+Points are streamed (JSON or CSV, written chunk by
 chunk from reads of a few thousand rows each), and what one answer may hold is capped:
 series per query, buckets per series, points per answer
 (`TSMON_MAX_QUERY_POINTS`), raw points per page. The browsable API, which

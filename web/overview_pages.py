@@ -10,8 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analytics.models import AnomalyEvent
-from web import anomaly_queries as page_queries
-from web import incidents
+from web import anomaly_queries, incidents
 from web.live import json_login_required, live_context, live_response
 
 RECENT = dt.timedelta(hours=24)
@@ -27,9 +26,9 @@ FRAGMENTS = {
 def overview_context(now: dt.datetime) -> dict:
     since = now - RECENT
     return {
-        "counts": page_queries.overview_counts(since),
-        "hosts": page_queries.hosts(since),
-        "alerts": page_queries.open_alerts(),
+        "counts": anomaly_queries.overview_counts(since),
+        "hosts": anomaly_queries.hosts(since),
+        "alerts": anomaly_queries.open_alerts(),
         # Incidents, as the anomalies page shows by default: not tsmon's own noise.
         "events": incidents.recent(AnomalyEvent.objects.all(), RECENT_EVENTS),
         "now": now,
@@ -38,12 +37,12 @@ def overview_context(now: dt.datetime) -> dict:
 
 @login_required
 def overview(request):
-    stamp = page_queries.overview_stamp()
+    stamp = anomaly_queries.overview_stamp()
     context = overview_context(timezone.now()) | live_context(reverse("overview-live"), stamp)
     return render(request, "pages/overview.html", context)
 
 
 @json_login_required
 def overview_live(request):
-    stamp = page_queries.overview_stamp()
+    stamp = anomaly_queries.overview_stamp()
     return live_response(request, stamp, FRAGMENTS, lambda: overview_context(timezone.now()))

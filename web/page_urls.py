@@ -2,27 +2,32 @@
 
 from django.urls import include, path
 
-from web import anomaly_pages as analytics_pages
-from web import overview_pages as pages
-from web import preference_pages, rule_pages, silence_pages, verdict_pages
-from web import series_pages as ingestion_pages
+from web import (
+    anomaly_pages,
+    overview_pages,
+    preference_pages,
+    rule_pages,
+    series_pages,
+    silence_pages,
+    verdict_pages,
+)
 
 urlpatterns = [
-    path("", pages.overview, name="overview"),
-    path("live/overview.json", pages.overview_live, name="overview-live"),
+    path("", overview_pages.overview, name="overview"),
+    path("live/overview.json", overview_pages.overview_live, name="overview-live"),
     path("preferences/", preference_pages.preferences, name="preferences"),
-    path("series/", ingestion_pages.series_list, name="series-list"),
-    path("series/<int:pk>/", ingestion_pages.series_detail, name="series-detail"),
-    path("series/<int:pk>/live.json", ingestion_pages.series_live, name="series-live"),
-    path("anomalies/", analytics_pages.anomaly_list, name="anomaly-list"),
+    path("series/", series_pages.series_list, name="series-list"),
+    path("series/<int:pk>/", series_pages.series_detail, name="series-detail"),
+    path("series/<int:pk>/live.json", series_pages.series_live, name="series-live"),
+    path("anomalies/", anomaly_pages.anomaly_list, name="anomaly-list"),
     path("anomalies/<int:pk>/false-positive", verdict_pages.mark_false_positive, name="false-positive-mark"),
     path(
         "anomalies/false-positives/<int:pk>/remove",
         verdict_pages.unmark_false_positive,
         name="false-positive-remove",
     ),
-    path("alerts/", analytics_pages.alert_list, name="alert-list"),
-    path("alerts/<int:pk>/acknowledge", analytics_pages.acknowledge_alert, name="alert-acknowledge"),
+    path("alerts/", anomaly_pages.alert_list, name="alert-list"),
+    path("alerts/<int:pk>/acknowledge", anomaly_pages.acknowledge_alert, name="alert-acknowledge"),
     path("alerts/<int:pk>/silence", silence_pages.silence_alert, name="alert-silence"),
     path("alerts/rules/", rule_pages.rule_list, name="rule-list"),
     path("alerts/rules/new", rule_pages.rule_new, name="rule-new"),

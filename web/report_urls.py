@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from web import report_pages as pages
+from web import report_pages
 
 app_name = "reports"
 
 urlpatterns = [
-    path("", pages.report_list, name="list"),
-    path("request", pages.request_report, name="request"),
-    path("<int:pk>/", pages.report_detail, name="detail"),
-    path("<int:pk>/document", pages.report_document, name="document"),
+    path("", report_pages.report_list, name="list"),
+    path("request", report_pages.request_report, name="request"),
+    path("<int:pk>/", report_pages.report_detail, name="detail"),
+    path("<int:pk>/document", report_pages.report_document, name="document"),
 ]

@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from ingestion.models import Series
 from ingestion.queries import select_series
 from ingestion.selectors import SelectorError, parse_selector
-from web import series_queries as page_queries
+from web import series_queries
 from web.anomaly_queries import series_chart, series_stamp
 from web.charts import render_chart, render_sparkline
 from web.live import json_login_required, live_context, live_response
@@ -59,12 +59,12 @@ def filtered_series(request, label_choices: dict[str, list[str]]):
 
 @login_required
 def series_list(request):
-    label_choices = page_queries.label_pairs()
+    label_choices = series_queries.label_pairs()
     page = Paginator(filtered_series(request, label_choices), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     ids = [s.pk for s in rows]
-    last = page_queries.last_points(ids)
-    sparks = page_queries.sparklines(ids, timezone.now(), SPARK_SPAN)
+    last = series_queries.last_points(ids)
+    sparks = series_queries.sparklines(ids, timezone.now(), SPARK_SPAN)
     for series in rows:
         series.last_point = last.get(series.pk)
         series.spark = mark_safe(render_sparkline(sparks.get(series.pk, []), series.key))

@@ -16,7 +16,7 @@ from core.schedule import default_jobs
 from core.statement_timeouts import JOBS, is_statement_timeout, with_statement_timeout
 from ingestion import label_queries, queries
 from ingestion.models import ApiKey, Series
-from web import series_queries as page_queries
+from web import series_queries
 
 # Outside a test transaction, as requests run: in autocommit, where the limit is set.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -134,7 +134,7 @@ def test_a_write_past_its_limit_is_a_503_naming_it_with_nothing_written(path, mo
 
 @override_settings(**ONE_SECOND)
 def test_a_page_past_its_limit_is_a_503_naming_it(admin_client, monkeypatch):
-    monkeypatch.setattr(page_queries, "label_pairs", sleeping(3, {}))
+    monkeypatch.setattr(series_queries, "label_pairs", sleeping(3, {}))
     admin_client.raise_request_exception = False
 
     response = admin_client.get("/series/")
