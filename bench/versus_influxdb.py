@@ -536,7 +536,10 @@ def spread(values: list[float], fmt: str = ",.0f") -> str:
 
 def summary(rates, copy_rates: list[float], with_influx: bool) -> None:
     copy = statistics.median(copy_rates)
-    print(f"\nmedians over {len(copy_rates)} rounds (min-max over rounds), points/s:")
+    stores = "both stores" if with_influx else "tsmon"
+    # run_influx and run_tsmon raise on any difference, so reaching here means none.
+    print(f"\nstored == acknowledged after every write of every round ({stores})")
+    print(f"medians over {len(copy_rates)} rounds (min-max over rounds), points/s:")
     print(f"raw COPY into the landing table (the limit): {copy:,.0f} ({spread(copy_rates)})\n")
     columns = ("shape", "InfluxDB", "(min-max)", "tsmon", "(min-max)", "tsmon/InfluxDB", "tsmon/COPY")
     widths = (-22, 11, 23, 10, 21, 22, 11)
