@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from alerts.models import Alert, Silence
-from core.time_range import TimeRangeError, parse_duration
+from core.durations import TimeRangeError, parse_duration
 from ingestion.models import Series
 
 MAX_SILENCE = dt.timedelta(days=30)

@@ -23,7 +23,8 @@ from analytics.algorithms.peer import MIN_MEMBERS, peer_outliers
 from analytics.choices import AnomalyKind
 from analytics.events import record_events
 from analytics.models import Anomaly, Detector, DetectorState
-from core.time_range import floor_time, parse_duration
+from core.durations import parse_duration
+from core.time_range import floor_time
 from ingestion.queries import downsample
 
 HOST_LABELS = ("host", "instance")

@@ -27,10 +27,10 @@ from core.api_schema import (
     format_parameter,
     in_every_format,
 )
+from core.durations import TimeRangeError, parse_duration
 from core.numbers import finite_or_none
 from core.query_params import bad_parameter, time_range
 from core.scopes import ApiScope
-from core.time_range import TimeRangeError, parse_duration
 from ingestion import queries, renderers
 from ingestion.models import Series
 from ingestion.query_api import BROWSABLE_MAX_POINTS, is_browsable, streamed_answer

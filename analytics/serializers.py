@@ -9,8 +9,8 @@ from analytics.algorithms.detector import StreamingDetector
 from analytics.choices import DetectorKind
 from analytics.false_positives import MAX_REASON
 from analytics.models import Anomaly, AnomalyEvent, Detector, FalsePositive, Forecast
+from core.durations import TimeRangeError, parse_duration
 from core.models import JobRun
-from core.time_range import TimeRangeError, parse_duration
 from ingestion.query_serializers import BoundedFloatField, JsonTypes, ObjectField, validated_selector
 
 

@@ -63,12 +63,12 @@ def bench_rolling() -> None:
     report(
         "rolling mean/var/std/z, time window 10min",
         values.size,
-        best_seconds(lambda: rolling_arrays(ts, values, "10min")),
+        best_seconds(lambda: rolling_arrays(ts, values, "10m")),
         limit,
     )
 
     def incremental():
-        state = RollingState("10min")
+        state = RollingState("10m")
         for start in range(0, values.size, 10_000):
             state.update(ts[start : start + 10_000], values[start : start + 10_000])
 

@@ -22,8 +22,9 @@ from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.serializers import Serializer
 
+from core.durations import DURATION_SYNTAX
 from core.query_params import MAX_BIGINT, bad_parameter, whole_number_schema
-from core.time_range import DURATION_SYNTAX, TIME_SYNTAX, schema_pattern
+from core.time_range import TIME_SYNTAX, schema_pattern
 
 MAX_ID = MAX_BIGINT  # ids are bigints
 

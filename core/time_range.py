@@ -1,4 +1,4 @@
-"""Times and durations as query parameters: RFC 3339, epoch seconds, `now-1h`.
+"""Times as query parameters: RFC 3339, epoch seconds, `now-1h` (durations: core.durations).
 
 Pure: `now` is passed in. Errors are `TimeRangeError` with a message that
 names the parameter, for a 400 that says what to fix.
@@ -10,14 +10,11 @@ import datetime as dt
 import math
 import re
 
+from core.durations import DURATION_SYNTAX, TimeRangeError, parse_duration
 from core.timestamps import iso_to_us
 
-_SECONDS_PER_UNIT = {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-# The grammars, as regular expressions the OpenAPI schema gives too (one definition):
-# a duration is a decimal number of seconds or of a unit; a time is `now`,
-# `now-<duration>`, epoch seconds, or an RFC 3339 date or time.
-_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(us|ms|s|m|h|d|w)?")
-DURATION_SYNTAX = _DURATION.pattern
+# The grammar of a time, as a regular expression the OpenAPI schema gives too:
+# `now`, `now-<duration>`, epoch seconds, or an RFC 3339 date or time.
 _ISO_SYNTAX = (
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
     r"(?:[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
@@ -37,24 +34,6 @@ def schema_pattern(syntax: str, empty: bool = False) -> str:
 # Bounds that keep datetime arithmetic and PostgreSQL's timestamptz happy.
 _EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
-
-
-class TimeRangeError(ValueError):
-    def __init__(self, parameter: str, message: str):
-        self.parameter = parameter
-        super().__init__(f"{parameter}: {message}")
-
-
-def parse_duration(text: str, parameter: str = "step") -> dt.timedelta:
-    """Parse `90s`, `5m`, `1h`, `7d`, `2w` or plain seconds (`300`)."""
-    text = text.strip()
-    match = _DURATION.fullmatch(text)
-    if not match:
-        raise TimeRangeError(parameter, f"{text!r} is not a duration such as 30s, 5m, 1h, 7d")
-    seconds = float(match.group(1)) * _SECONDS_PER_UNIT[match.group(2) or "s"]
-    if not math.isfinite(seconds) or seconds <= 0 or seconds > 3650 * 86400:
-        raise TimeRangeError(parameter, f"{text!r} must be a positive duration of at most 10 years")
-    return dt.timedelta(seconds=seconds)
 
 
 def parse_time(text: str, now: dt.datetime, parameter: str = "start") -> dt.datetime:
@@ -105,16 +84,3 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 def floor_time(when: dt.datetime, step: dt.timedelta) -> dt.datetime:
     """`when` rounded down to a whole number of `step`s since the epoch, as date_bin does."""
     return EPOCH + ((when - EPOCH) // step) * step
-
-
-_FORMAT_UNITS = (("d", 86400), ("h", 3600), ("m", 60))
-
-
-def format_seconds(seconds: int) -> str:
-    """A whole number of seconds in the grammar parse_duration reads, in the
-    largest whole unit: 300 -> `5m`, 5400 -> `90m`, 86400 -> `1d`, 45 -> `45s`."""
-    if not seconds:
-        return "0"
-    return next(
-        (f"{seconds // size}{unit}" for unit, size in _FORMAT_UNITS if seconds % size == 0), f"{seconds}s"
-    )

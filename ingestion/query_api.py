@@ -51,12 +51,9 @@ from core.api_schema import (
     in_every_format,
     with_error_responses,
 )
+from core.durations import TimeRangeError, parse_duration
 from core.query_params import bad_parameter, time_range, whole_number, whole_number_schema
 from core.scopes import ApiScope, ScopedByMethod
-from core.time_range import (
-    TimeRangeError,
-    parse_duration,
-)
 from ingestion import label_queries, queries, renderers
 from ingestion.models import Series
 from ingestion.query_serializers import (

@@ -17,9 +17,9 @@ from alerts.models import Delivery, Notification, NotificationChannel
 from analytics.choices import DetectorKind
 from analytics.jobs import watched_series
 from analytics.models import Detector
+from core.durations import TimeRangeError, parse_duration
 from core.models import JobHeartbeat
 from core.scheduler import PeriodicJob
-from core.time_range import TimeRangeError, parse_duration
 from ingestion.models import Series
 
 # A job is overdue when it has not succeeded for this many of its intervals.

@@ -18,7 +18,8 @@ from alerts.models import Alert
 from analytics.choices import DetectorKind
 from analytics.forecasting import NotEnoughData, forecast_series, history_frame, series_bounds
 from analytics.models import Anomaly, AnomalyEvent
-from core.time_range import floor_time, parse_duration
+from core.durations import parse_duration
+from core.time_range import floor_time
 from ingestion.models import Series
 from ingestion.queries import downsample, read_series_frame, select_series
 from ingestion.selectors import parse_selector

@@ -92,7 +92,7 @@ def series(
     Raw points when `step` is None; otherwise one `agg` per bucket of `step`
     (`"5m"`, `"1h"`), computed in PostgreSQL as the API's `?step=` does.
     """
-    from core.time_range import parse_duration
+    from core.durations import parse_duration
     from ingestion.queries import AGGREGATES, downsample, read_series_frame
 
     start_dt, end_dt = time_range(start, end)

@@ -8,7 +8,7 @@ mistakes (a selector's grammar, a duration's).
 
 from __future__ import annotations
 
-from core.time_range import TimeRangeError, parse_duration
+from core.durations import TimeRangeError, parse_duration
 from ingestion.queries import check_regexes
 from ingestion.selectors import SelectorError, parse_selector
 from web.panel_ranges import parse_panel_range

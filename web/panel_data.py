@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.time_range import format_seconds, parse_duration
+from core.durations import format_seconds, parse_duration
 from ingestion.models import Series
 from ingestion.queries import PointRow, downsample, select_series
 from ingestion.selectors import SelectorError, parse_selector

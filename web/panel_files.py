@@ -26,7 +26,7 @@ from matplotlib import dates as mdates
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from core.time_range import format_seconds
+from core.durations import format_seconds
 from ingestion.renderers import points_csv
 from reports.charts import STYLE
 from web.charts_axes import format_value

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from core.time_range import DURATION_SYNTAX, TimeRangeError, parse_duration, parse_time
+from core.durations import DURATION_SYNTAX, parse_duration
+from core.time_range import TimeRangeError, parse_time
 from web.time_picker import local_input, parse_local
 
 MAX_SPAN = dt.timedelta(days=366)

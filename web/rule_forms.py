@@ -11,7 +11,7 @@ from django import forms
 
 from alerts.models import AlertRule
 from alerts.serializers import AlertRuleSerializer
-from core.time_range import TimeRangeError, format_seconds, parse_duration
+from core.durations import TimeRangeError, format_seconds, parse_duration
 
 MAX_SECONDS = 2**31 - 1
 

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api_schema import MAX_ID
-from core.time_range import DURATION_SYNTAX
+from core.durations import DURATION_SYNTAX
 from ingestion.query_serializers import JsonTypes
 from ingestion.selectors import MAX_LENGTH as MAX_SELECTOR_LENGTH
 from web.dashboard_writer import MAX_PANELS, save_dashboard

@@ -1,6 +1,7 @@
 """Rolling mean, variance, standard deviation, z-score and EWMA, in batch and incremental form.
 
-Windows are either a count of points (``60``) or a duration (``"1h"``). A time
+Windows are either a count of points (``60``) or a duration (``"1h"``, read by
+:mod:`core.durations`, so ``"300"`` is five minutes, as in the API). A time
 window at ``t`` holds the points with timestamps in ``(t - window, t]``, so it is
 gap-aware: after a gap longer than the window it holds only the points since the
 gap, and ``min_periods`` turns a window with too few points into NaN. A count
@@ -49,7 +50,8 @@ def rolling_arrays(
         Strictly increasing timestamps in ns.
     values : ndarray of float64, shape (n,)
     window : int or str
-        Count of points or a duration such as ``"1h"``.
+        Count of points, or a duration: a timedelta, or text in tsmon's one
+        grammar (:mod:`core.durations`): ``"1h"``, ``"300"`` (seconds).
     min_periods : int
         Fewest non-NaN points a window needs; fewer gives NaN.
     ddof : int
@@ -171,7 +173,7 @@ class RollingState:
 
     Examples
     --------
-    >>> state = RollingState(window="1h", halflife="10min")
+    >>> state = RollingState(window="1h", halflife="10m")
     >>> first = state.update(ts[:100], values[:100])  # doctest: +SKIP
     >>> rest = state.update(ts[100:], values[100:])  # doctest: +SKIP
     """

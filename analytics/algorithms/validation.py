@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
+
+from core.durations import parse_duration
 
 NS_PER_SECOND = 1_000_000_000
 
@@ -77,8 +81,12 @@ def to_series(ts: np.ndarray, values: np.ndarray, name: str | None = None) -> pd
     return pd.Series(values, index=index, name=name)
 
 
-def window_to_ns(window: int | str | pd.Timedelta) -> tuple[str, int]:
-    """Parse a rolling window: ``("count", n)`` for an int, ``("time", ns)`` for ``"1h"``.
+def window_to_ns(window: int | str | dt.timedelta | pd.Timedelta) -> tuple[str, int]:
+    """Parse a rolling window: ``("count", n)`` for an int, ``("time", ns)`` for a duration.
+
+    A duration is a timedelta or a string in tsmon's one grammar (``"90s"``,
+    ``"5m"``, ``"1h"``, ``"7d"``, or plain seconds: ``"300"`` is five minutes,
+    where pandas would read 300 nanoseconds), see :mod:`core.durations`.
 
     Raises
     ------
@@ -89,10 +97,11 @@ def window_to_ns(window: int | str | pd.Timedelta) -> tuple[str, int]:
         if window < 1:
             raise ValueError(f"a count window must be >= 1, got {window}")
         return "count", int(window)
-    try:
-        span = pd.Timedelta(window)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"window must be an int count or a duration such as '1h', got {window!r}") from exc
+    if isinstance(window, str):
+        window = parse_duration(window, "window")
+    if not isinstance(window, (dt.timedelta, np.timedelta64)):
+        raise ValueError(f"window must be an int count or a duration such as '1h', got {window!r}")
+    span = pd.Timedelta(window)
     if span <= pd.Timedelta(0):
         raise ValueError(f"a time window must be positive, got {window!r}")
     return "time", int(span.value)

@@ -407,7 +407,8 @@ def test_a_time_or_duration_outside_its_grammar_is_a_400_naming_it(stored, clien
 
 
 def test_the_schema_gives_the_grammars_the_readers_use(client):
-    from core.time_range import DURATION_SYNTAX, TIME_SYNTAX
+    from core.durations import DURATION_SYNTAX
+    from core.time_range import TIME_SYNTAX
 
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/points"]["get"]["parameters"]}

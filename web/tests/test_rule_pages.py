@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from alerts.choices import RuleKind
 from alerts.models import AlertRule
-from core.time_range import format_seconds
+from core.durations import format_seconds
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples
 

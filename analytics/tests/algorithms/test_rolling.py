@@ -1,3 +1,5 @@
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,12 +23,12 @@ def test_a_count_window_mean_matches_hand_computation_and_keeps_nan():
 
 def test_a_time_window_is_gap_aware():
     # The 20-minute gap before 00:50 empties its 15-minute window but for itself.
-    result = rolling_mean(tiny_series(), "15min", min_periods=1).to_numpy()
+    result = rolling_mean(tiny_series(), "15m", min_periods=1).to_numpy()
     np.testing.assert_allclose(result, [1.0, 1.5, np.nan, 4.0, 5.0, 7.0])
 
 
 def test_a_window_with_too_few_points_gives_nan():
-    result = rolling_var(tiny_series(), "15min", min_periods=2).to_numpy()
+    result = rolling_var(tiny_series(), "15m", min_periods=2).to_numpy()
     np.testing.assert_allclose(result, [np.nan, 0.5, np.nan, np.nan, np.nan, 8.0])
 
 
@@ -51,7 +53,7 @@ def test_a_zscore_after_a_constant_window_is_infinite_in_the_direction_of_change
 
 def test_ewma_uses_elapsed_time_as_its_weight():
     # A half-life of 10 minutes: after 10 minutes the average moves half way.
-    result = ewma(tiny_series(), "10min").to_numpy()
+    result = ewma(tiny_series(), "10m").to_numpy()
     np.testing.assert_allclose(result[:2], [1.0, 1.5])
     assert np.isnan(result[2])
     assert result[3] == pytest.approx(1.5 + (4 - 1.5) * (1 - 2**-2))
@@ -71,7 +73,7 @@ def test_variance_keeps_its_precision_on_a_large_level():
 def test_the_input_series_is_left_unchanged():
     y = tiny_series()
     before = y.copy()
-    rolling_zscore(y, "30min")
+    rolling_zscore(y, "30m")
     ewma(y, 2)
     pd.testing.assert_series_equal(y, before)
 
@@ -80,6 +82,19 @@ def test_it_rejects_a_naive_index():
     y = tiny_series()
     with pytest.raises(TypeError):
         rolling_mean(y.tz_localize(None), 3)
+
+
+def test_a_window_in_seconds_reads_as_tsmon_reads_it_everywhere():
+    # pandas would read "300" as 300 nanoseconds; tsmon's one grammar reads five minutes.
+    y = tiny_series()
+    pd.testing.assert_series_equal(rolling_mean(y, "300"), rolling_mean(y, pd.Timedelta(minutes=5)))
+    pd.testing.assert_series_equal(rolling_mean(y, "5m"), rolling_mean(y, dt.timedelta(minutes=5)))
+
+
+@pytest.mark.parametrize("window", ["15min", "1 hour", "-5m", "0", 1.5, None])
+def test_a_window_outside_the_grammar_is_refused_with_its_reason(window):
+    with pytest.raises(ValueError, match="window"):
+        rolling_mean(tiny_series(), window)
 
 
 def test_it_rejects_unsorted_timestamps():
@@ -97,11 +112,11 @@ def test_the_incremental_state_equals_the_batch_form_wherever_the_data_is_split(
     values[rng.integers(0, 2000, 40)] = np.nan
     index = pd.DatetimeIndex(ts.view("datetime64[ns]")).tz_localize("UTC")
     y = pd.Series(values, index=index)
-    state = RollingState(window, min_periods=3, halflife="30min")
+    state = RollingState(window, min_periods=3, halflife="30m")
     bounds = [0, *cuts, 2000]
     parts = [state.update(ts[a:b], values[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     got = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     np.testing.assert_allclose(got["mean"], rolling_mean(y, window, 3), rtol=1e-10)
     np.testing.assert_allclose(got["var"], rolling_var(y, window, 3), rtol=1e-8)
     np.testing.assert_allclose(got["zscore"], rolling_zscore(y, window, 3), rtol=1e-8)
-    np.testing.assert_array_equal(got["ewma"], ewma(y, "30min"))
+    np.testing.assert_array_equal(got["ewma"], ewma(y, "30m"))

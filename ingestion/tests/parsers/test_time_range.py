@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.time_range import TimeRangeError, parse_duration, parse_range, parse_time
+from core.durations import parse_duration
+from core.time_range import TimeRangeError, parse_range, parse_time
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 
