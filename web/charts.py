@@ -40,17 +40,22 @@ from web.charts_svg import (
     path_through,
     series_line,
     threshold_line,
+    threshold_mark,
 )
 
 
-def render_chart(data: ChartData) -> str:
-    """The chart as HTML: a `figure` holding the SVG plot, its axis labels and its read-out data."""
+def render_chart(data: ChartData, readout: bool = True) -> str:
+    """The chart as HTML: a `figure` holding the SVG plot, its axis labels and its read-out data.
+
+    Without `readout`, no read-out data: a page that runs no script (a report) carries none.
+    """
     scale = chart_scale(data)
     y_ticks = nice_ticks(scale.v0, scale.v1)
     x_ticks = time_ticks(scale.t0, scale.t1, data.tz)
     parts = [
         grid_lines(scale, y_ticks, x_ticks),
         *(event_span(scale, s) for s in data.events),
+        *(threshold_mark(scale, m) for m in data.threshold_marks),
         *(band_area(scale, b, f"forecast-band forecast-band-{i}") for i, b in enumerate(data.forecast)),
         band_area(scale, data.rolling, "rolling-band") if data.rolling else "",
         envelope_area(scale, data),
@@ -68,7 +73,8 @@ def render_chart(data: ChartData) -> str:
     return (
         f'<figure class="chart" data-testid="chart"><div class="plot-area">{svg}'
         f"{y_labels(scale, y_ticks, data.unit)}{x_labels(scale, x_ticks)}</div>"
-        f'<figcaption class="legend">{_legend(data)}</figcaption>{readout_script(data, scale)}</figure>'
+        f'<figcaption class="legend">{_legend(data)}</figcaption>'
+        f"{readout_script(data, scale) if readout else ''}</figure>"
     )
 
 

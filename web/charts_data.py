@@ -74,7 +74,14 @@ class ChartData:
     events: list[Span] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)  # series beside `value` (which may then be empty)
     threshold: float | None = None
+    # Times marked in the threshold's colour, without a legend entry (when a
+    # forecast reaches the threshold, and the interval of that time): a line
+    # where a span's start is its end, else a shaded span.
+    threshold_marks: list[Span] = field(default_factory=list)
     now: dt.datetime | None = None
     unit: str = ""
     title: str = ""
     tz: str = "UTC"
+    # The value axis, when the values shown must not set it (a forecast's interval
+    # widening far past its threshold would flatten the history it continues).
+    value_range: tuple[float, float] | None = None

@@ -39,9 +39,10 @@ def as_seconds(ts: np.ndarray) -> np.ndarray:
 
 
 def chart_scale(data: ChartData) -> PlotScale:
-    """From the chart's start to its end or the last forecast time, over every value shown."""
+    """From the chart's start to its end or the last forecast time, over every value shown
+    (or over the chart's own `value_range`)."""
     right = max([epoch_seconds(data.end), *(float(as_seconds(b.ts)[-1]) for b in data.forecast if len(b.ts))])
-    return PlotScale(epoch_seconds(data.start), right, *_value_range(data))
+    return PlotScale(epoch_seconds(data.start), right, *(data.value_range or _value_range(data)))
 
 
 def _value_range(data: ChartData) -> tuple[float, float]:

@@ -1,5 +1,6 @@
 """The shapes of a chart's SVG plot: grid, lines, bands, event spans,
-anomaly markers, the capacity threshold and the now line.
+anomaly markers, the capacity threshold (and times marked in its colour)
+and the now line.
 
 Markers are zero-length round-capped strokes and strokes keep their width
 (`vector-effect`, in the stylesheet), so they stay round however the page
@@ -141,6 +142,23 @@ def threshold_line(scale: PlotScale, threshold: float | None) -> str:
         return ""
     y = float(scale.y(threshold))
     return f'<path class="threshold" d="M0 {y:.1f}H{WIDTH:g}"><title>capacity {threshold:g}</title></path>'
+
+
+def threshold_mark(scale: PlotScale, mark: Span) -> str:
+    """A time (a line) or a stretch of time (a span) marked in the threshold's colour."""
+    x0, x1 = (float(scale.x(epoch_seconds(t))) for t in (mark.start, mark.end))
+    title = f"<title>{escape(mark.title)}</title>"
+    if mark.end <= mark.start:
+        return (
+            f'<path class="threshold-time" d="M{x0:.1f} 0V{HEIGHT:g}">{title}</path>'
+            if 0 <= x0 <= WIDTH
+            else ""
+        )
+    x0, x1 = float(np.clip(x0, 0, WIDTH)), float(np.clip(x1, 0, WIDTH))
+    return (
+        f'<rect class="threshold-span" x="{x0:.1f}" y="0" width="{max(x1 - x0, 2.0):.1f}" height="{HEIGHT:g}">'
+        f"{title}</rect>"
+    )
 
 
 def now_line(scale: PlotScale, now: dt.datetime | None) -> str:
