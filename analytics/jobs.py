@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from analytics.algorithms.peer_groups import peer_groups
 from analytics.choices import DetectorKind
 from analytics.detection import detect_series
 from analytics.forecasting import NotEnoughData, SeriesForecast, forecast_series
 from analytics.models import Detector, Forecast
-from analytics.peer_detection import detect_peer_group, peer_groups
+from analytics.peer_detection import detect_peer_group
 from core.job_runs import recorded
 from ingestion.models import Series
 from ingestion.queries import select_series
@@ -112,8 +113,9 @@ def run_peer_detectors(now: dt.datetime, shard: int = 0, n_shards: int = 1) -> d
     totals = {"groups": 0, "series": 0, "anomalies": 0}
     with recorded("detect_peers", shard=shard, n_shards=n_shards) as run:
         for detector in Detector.objects.filter(enabled=True, kind=DetectorKind.PEER_GROUP).order_by("pk"):
-            for members in peer_groups(watched_series(detector).order_by("pk")):
-                if members[0].pk % n_shards != shard:
+            for group in peer_groups(watched_series(detector)):
+                members = list(group.members.values())
+                if min(m.pk for m in members) % n_shards != shard:
                     continue  # a group goes to the shard of its first member
                 totals["groups"] += 1
                 totals["series"] += len(members)

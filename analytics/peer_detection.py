@@ -1,10 +1,10 @@
 """Peer-group detection: which members of a group of like series (one
 metric across hosts) behave unlike the rest, window by window.
 
-A peer detector's selector picks the series; they are grouped by metric and
-labels other than the host, so `disk_used_percent{mount="/"}` of every web
-host is one group. Each complete window (aligned to the clock, e.g. every
-hour) is judged once, from the points inside it only, and its outliers are
+A peer detector's selector picks the series; they are grouped as
+analytics.algorithms.peer_groups defines a peer group (one metric and its
+labels across the hosts of one role), as reports group them. Each complete
+window (aligned to the clock, e.g. every hour) is judged once, from the points inside it only, and its outliers are
 stored as anomalies of kind "peer" at the window's end: causal, and a rerun
 of the same window stores nothing twice.
 """
@@ -12,14 +12,14 @@ of the same window stores nothing twice.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 import numpy as np
 import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
-from analytics.algorithms.peer import MIN_MEMBERS, peer_outliers
+from analytics.algorithms.peer import peer_outliers
+from analytics.algorithms.peer_groups import peer_windows
 from analytics.choices import AnomalyKind
 from analytics.events import record_events
 from analytics.models import Anomaly, Detector, DetectorState
@@ -27,18 +27,8 @@ from core.durations import parse_duration
 from core.time_range import floor_time
 from ingestion.queries import downsample
 
-HOST_LABELS = ("host", "instance")
 MAX_WINDOWS_PER_RUN = 24 * 14  # backfill at most two weeks of hourly windows at once
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-def peer_groups(series) -> list[list]:
-    """Group series by metric and non-host labels; keep groups of 3 or more."""
-    groups = defaultdict(list)
-    for s in series:
-        peers_key = (s.metric, tuple(sorted((k, v) for k, v in s.labels.items() if k not in HOST_LABELS)))
-        groups[peers_key].append(s)
-    return [members for members in groups.values() if len(members) >= MIN_MEMBERS]
 
 
 def detect_peer_group(detector: Detector, members: list, now: dt.datetime) -> int:
@@ -53,10 +43,10 @@ def detect_peer_group(detector: Detector, members: list, now: dt.datetime) -> in
         if start >= end:
             return 0
         frame = _aligned_frame(members, start, end, step)
-        stored = 0
-        for window_start in pd.date_range(start, end - window, freq=pd.Timedelta(window)):
-            part = frame[(frame.index >= window_start) & (frame.index < window_start + window)]
-            stored += _judge_window(detector, members, part, window_start + window, method, window)
+        stored = sum(
+            _judge_window(detector, members, part, window_start + window, method, window)
+            for window_start, part in peer_windows(frame, window)
+        )
         for state in states:
             state.watermark, state.updated_at = end, timezone.now()
             state.save(update_fields=["watermark", "updated_at"])
@@ -85,18 +75,20 @@ def _aligned_frame(members, start, end, step) -> pd.DataFrame:
     """Mean per step of each member on one time grid (columns: series ids)."""
     rows = downsample([m.pk for m in members], start, end, step, "mean")
     if not rows:
-        return pd.DataFrame(columns=[m.pk for m in members], dtype=np.float64)
+        return pd.DataFrame(
+            columns=[m.pk for m in members], dtype=np.float64, index=pd.DatetimeIndex([], tz="UTC")
+        )
     long = pd.DataFrame(rows, columns=["series_id", "ts", "value"])
-    return long.pivot(index="ts", columns="series_id", values="value").reindex(
+    frame = long.pivot(index="ts", columns="series_id", values="value").reindex(
         columns=[m.pk for m in members]
     )
+    frame.index = pd.DatetimeIndex(frame.index).tz_convert("UTC")
+    return frame
 
 
-def _judge_window(detector, members, part: pd.DataFrame, window_end: dt.datetime, method: str, window) -> int:
-    present = part.dropna(axis=1, how="all")
-    if len(part) < 2 or present.shape[1] < MIN_MEMBERS:
-        return 0  # too few members reported in this window to have a majority
-    present.index = pd.DatetimeIndex(present.index).tz_convert("UTC")
+def _judge_window(
+    detector, members, present: pd.DataFrame, window_end: dt.datetime, method: str, window
+) -> int:
     verdict = peer_outliers(present, method=method)
     group_mean = float(np.nanmedian(present.mean().to_numpy()))
     by_id = {m.pk: m for m in members}

@@ -15,6 +15,7 @@ import pandas as pd
 from django.db.models import Q, QuerySet
 
 from alerts.models import Alert
+from analytics.algorithms.peer_groups import peer_groups
 from analytics.choices import DetectorKind
 from analytics.forecasting import NotEnoughData, forecast_series, history_frame, series_bounds
 from analytics.models import Anomaly, AnomalyEvent
@@ -140,28 +141,21 @@ def _event_context(row: AnomalyEvent) -> tuple[pd.Series, pd.DataFrame]:
     return context, flagged
 
 
-def peer_groups(series: QuerySet, start: dt.datetime, end: dt.datetime) -> list[builders.PeerGroupInput]:
-    """Series of one metric (same labels but `host`) across hosts of one role, aligned in time."""
-    groups: dict[tuple, dict[str, Series]] = {}
-    for one in series.exclude(labels__host=None):
-        host = one.labels.get("host")
-        if not host:
-            continue
-        others = tuple(sorted((k, v) for k, v in one.labels.items() if k != "host"))
-        groups.setdefault((one.metric, others, builders.role_of(host)), {})[host] = one
+def peer_group_frames(
+    series: QuerySet, start: dt.datetime, end: dt.datetime
+) -> list[builders.PeerGroupInput]:
+    """The peer groups of these series (analytics.algorithms.peer_groups), aligned in time."""
     step = bucket_step(start, end, minimum=dt.timedelta(minutes=5))
     items = []
-    for (metric, _, role), members in sorted(groups.items()):
-        if len(members) < 3:
-            continue
-        ids, host_of = [s.pk for s in members.values()], {s.pk: host for host, s in members.items()}
+    for group in peer_groups(series.filter(Q(labels__has_key="host") | Q(labels__has_key="instance"))):
+        ids = [s.pk for s in group.members.values()]
+        host_of = {s.pk: host for host, s in group.members.items()}
         frames = {
             feature: _pivot(downsample(ids, start, end, step, agg), host_of)
             for feature, agg in (("level", "mean"), ("variability", "stddev"))
         }
-        items.append(
-            builders.PeerGroupInput(metric, role, frames, {h: series_info(s) for h, s in members.items()})
-        )
+        members = {host: series_info(s) for host, s in group.members.items()}
+        items.append(builders.PeerGroupInput(group.metric, group.name, frames, members))
     return items
 
 

@@ -191,7 +191,7 @@ def _anomaly_content(request: builders.ReportRequest, scope, progress: inputs.Pr
     progress(20, "reading anomaly events")
     events = inputs.events(scope, request.start, request.end)
     progress(50, "comparing peer groups")
-    groups = inputs.peer_groups(scope, request.start, request.end)
+    groups = inputs.peer_group_frames(scope, request.start, request.end)
     progress(80, "reading alerts")
     alerts = inputs.alerts(scope, request.start, request.end)
     progress(90, "writing the report")

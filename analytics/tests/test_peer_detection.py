@@ -3,9 +3,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from analytics.algorithms.peer_groups import peer_groups
 from analytics.jobs import run_peer_detectors
 from analytics.models import Anomaly, AnomalyEvent, Detector
-from analytics.peer_detection import peer_groups
 from ingestion.models import Series
 from ingestion.writer import write_samples
 from tsmon.testing import make_samples
@@ -61,4 +61,4 @@ def test_groups_are_one_metric_across_hosts_and_need_three_members():
 
     groups = peer_groups(Series.objects.order_by("pk"))
 
-    assert [sorted(s.labels["host"] for s in g) for g in groups] == [["a", "b", "c"]]
+    assert [sorted(g.members) for g in groups] == [["a", "b", "c"]]

@@ -12,7 +12,8 @@ import datetime as dt
 
 import pandas as pd
 
-from analytics.algorithms.peer import MIN_MEMBERS, peer_outliers
+from analytics.algorithms.peer import peer_outliers
+from analytics.algorithms.peer_groups import peer_windows
 from reports.builders.input_types import PeerGroupInput
 from reports.builders.outline import iso
 from reports.builders.words import describe_series
@@ -34,7 +35,8 @@ def find_peer_outliers(
     items = []
     for feature, frame in group.frames.items():
         flagged: dict[str, list[tuple]] = {}
-        for start, part in _windows(frame, window):
+        for window_start, part in peer_windows(frame, window):
+            start = window_start.to_pydatetime()
             result = peer_outliers(part)
             for host, row in result[result["outlier"]].iterrows():
                 first, last = _narrow(part, host, start, start + window, narrow_to)
@@ -45,23 +47,14 @@ def find_peer_outliers(
     return sorted(items, key=lambda item: (-item["score"], item["start"]))
 
 
-def _windows(frame: pd.DataFrame, window: dt.timedelta):
-    if frame.shape[1] < MIN_MEMBERS or frame.empty:
-        return
-    for start, part in frame.groupby(frame.index.floor(pd.Timedelta(window))):
-        part = part.dropna(axis=1, how="all")
-        if part.shape[1] >= MIN_MEMBERS and len(part) >= 3:
-            yield start.to_pydatetime(), part
-
-
 def _narrow(part: pd.DataFrame, host: str, start: dt.datetime, end: dt.datetime, step: dt.timedelta):
     """The first and last `step` of [start, end) in which `host` stands out on its own; the
     whole window when none does (a drift no single hour shows is still the window's)."""
     hours = []
-    for sub_start, sub in _windows(part, step):
+    for sub_start, sub in peer_windows(part, step):
         verdict = peer_outliers(sub)
         if host in verdict.index and verdict.loc[host, "outlier"]:
-            hours.append(sub_start)
+            hours.append(sub_start.to_pydatetime())
     if not hours:
         return start, end
     return min(hours), max(hours) + step

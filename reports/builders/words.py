@@ -52,12 +52,6 @@ def parse_horizon(text: str) -> dt.timedelta:
     return dt.timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
 
 
-def role_of(host: str) -> str:
-    """The role in a host name, for peer groups: `web-3` → `web-*`, `db1` → `db*`."""
-    stem = re.sub(r"\d+$", "", host)
-    return f"{stem}*" if stem != host else host
-
-
 def when(text: str) -> str:
     """`Thu 19 Nov 06:00 UTC`."""
     return f"{parse_iso(text):%a %d %b %H:%M} UTC"
