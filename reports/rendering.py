@@ -3,6 +3,11 @@
 The page carries its own CSS and its charts as inline SVG: no script, no
 font, no image and no link is fetched, so it reads the same offline, from
 an e-mail, or printed.
+
+The template, `reports/report.html`, is the web app's (web/templates/):
+it draws the charts from this content with the pages' own chart renderer
+(web.templatetags.report_charts), so this module, below the web app,
+names it only by its name and never imports it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import io
 from django.template.loader import render_to_string
 
 from core.spreadsheet import quote_formula
-from reports import charts
 from reports.builders import words
 
 
@@ -57,7 +61,6 @@ def _display(content: dict) -> dict:
         extra["event_charts"] = [
             {
                 **e,
-                "svg": charts.event_chart(e),
                 "when": _time(e["start"]),
                 "duration": _duration(e["duration_seconds"]),
             }
@@ -108,7 +111,6 @@ def _shown_table(name: str, table: dict) -> dict:
 def _forecast_chart(section: dict) -> dict:
     return {
         **section,
-        "svg": charts.forecast_chart(section) if section["history"] else "",
         "ratio": section["skill"].get("ratio_to_seasonal_naive"),
         "crossing_text": _crossing_text(section["crossing"], section.get("horizon_end")),
         "limit_text": _value(section["threshold"], section["unit"]),

@@ -1,13 +1,15 @@
 """A panel as a file: SVG and PNG drawn by matplotlib, CSV as /api/v1/points writes it.
 
-The page draws panels with web.charts: an inline SVG whose axis labels and
-colours come from the page's HTML and stylesheet, so on its own it has no
-axes. A downloaded file must stand alone. matplotlib, already tsmon's
-chart library for reports (reports.charts), draws the SVG and the PNG from
-one figure: the same picture in both, in the page's colours
-(web.charts.PALETTE), with the SVG's text kept as text. Turning the page's
-SVG into a PNG would need a rasteriser tsmon does not otherwise have
-(cairosvg and the Cairo library, or a browser), for a picture without axes.
+Pages and reports draw their charts with web.charts: an inline SVG whose
+axis labels and colours come from the page's HTML and stylesheet, so on
+its own it has no axes. A downloaded file must stand alone, and a PNG is
+pixels. This is the one use matplotlib is left in tsmon's server (the
+notebook helpers, tsmon.notebook, use it too): to draw a panel's download,
+SVG and PNG from one figure, the same picture in both, in the page's
+colours (web.charts_data.PALETTE), with the SVG's text kept as text.
+Turning the page's SVG into a PNG would need a rasteriser tsmon does not
+otherwise have (cairosvg and the Cairo library, or a browser), for a
+picture without axes.
 
 pyplot is not used: its global figure registry is not safe in the web
 server's threads. Figures are made directly (matplotlib's advice for web
@@ -28,12 +30,23 @@ from matplotlib.figure import Figure
 
 from core.durations import format_seconds
 from ingestion.renderers import points_csv
-from reports.charts import STYLE
 from web.charts_axes import format_value
 from web.charts_data import line_colour
 from web.panel_data import PanelData
 
 WIDTH_INCHES, HEIGHT_INCHES, PNG_DPI = 10.0, 3.8, 100  # a PNG of 1000 × 380 pixels
+STYLE = {
+    "svg.fonttype": "none",  # text stays text: smaller, selectable, in the reader's own font
+    "font.family": "sans-serif",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#9aa3b2",
+    "axes.grid": True,
+    "grid.color": "#e6e9ef",
+    "grid.linewidth": 0.6,
+    "svg.hashsalt": "tsmon",  # stable element ids: the same panel draws to the same bytes
+}
 _DRAWING = threading.Lock()
 
 

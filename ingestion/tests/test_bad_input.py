@@ -48,9 +48,9 @@ from django.utils import timezone
 
 from analytics.models import Anomaly, AnomalyEvent, Detector
 from ingestion.models import Series
-from reports import charts
 from reports import jobs as report_jobs
 from reports.models import Report
+from web import report_charts
 
 from .parsers.protobuf_encoding import compress, field_bytes, sample_message, series_message, write_request
 from .write_helpers import client_with_key, fresh_caches, recent, stored_points  # noqa: F401
@@ -559,13 +559,16 @@ def test_the_report_shows_the_labels_escaped_and_the_unit_as_text(shaped_series,
 
 @pytest.mark.parametrize("chart", ["forecast", "event"])
 def test_report_charts_draw_dollar_signs_as_text_not_mathtext(chart):
+    # The charts are the pages' SVG now (no mathtext to fall into): "$" must still reach the label as text.
     history = [[f"2026-11-20T{h:02d}:00:00+00:00", float(h)] for h in range(12)]
     if chart == "forecast":
-        svg = charts.forecast_chart({"history": history, "forecast": [], "unit": MATHTEXT}, title=MATHTEXT)
+        svg = report_charts.forecast_figure(
+            {"history": history, "forecast": [], "unit": MATHTEXT}, title=MATHTEXT
+        )
     else:
         flagged = [[history[5][0], 5.0, 2.0, 1.0, 3.0]]
         event = {"chart": {"context": history, "flagged": flagged}, "unit": MATHTEXT}
-        svg = charts.event_chart({**event, "start": history[5][0], "end": history[6][0]})
+        svg = report_charts.event_figure({**event, "start": history[5][0], "end": history[6][0]})
 
     assert "$\\foo$ costs $x^2$" in svg
 
