@@ -24,7 +24,7 @@ class TimeRangeError(ValueError):
     """A time or duration parameter that cannot be read; the message names the parameter."""
 
     def __init__(self, parameter: str, message: str):
-        self.parameter = parameter
+        self.parameter, self.reason = parameter, message
         super().__init__(f"{parameter}: {message}")
 
 

@@ -6,8 +6,10 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.durations import DURATION_SYNTAX
+from core.time_range import schema_pattern
 from ingestion.query_serializers import JsonbField, JsonTypes, validated_selector
-from reports.builders import HORIZON_SYNTAX, TABLES, parse_horizon
+from reports.builders import TABLES, parse_horizon
 from reports.choices import ReportStatus
 from reports.models import Report
 
@@ -25,8 +27,8 @@ MAX_HORIZONS, MAX_HORIZON_DAYS = 12, 60
                 "type": "array",
                 "minItems": 1,
                 "maxItems": MAX_HORIZONS,
-                "items": {"type": "string", "pattern": rf"^\s*{HORIZON_SYNTAX}\s*$"},
-                "description": f"durations such as 6h, at most {MAX_HORIZON_DAYS} days each",
+                "items": {"type": "string", "pattern": schema_pattern(DURATION_SYNTAX)},
+                "description": f"durations such as 6h, from a minute to {MAX_HORIZON_DAYS} days each",
             },
         },
     }

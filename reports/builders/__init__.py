@@ -22,7 +22,7 @@ from reports.builders.input_types import (
 )
 from reports.builders.outline import default_title
 from reports.builders.peers import find_peer_outliers
-from reports.builders.words import HORIZON_SYNTAX, describe_series, humanize_seconds, parse_horizon
+from reports.builders.words import describe_series, humanize_seconds, parse_horizon
 
 # The tables of each kind of report, first the main one (downloadable as CSV).
 TABLES = {
@@ -32,7 +32,7 @@ TABLES = {
 }
 
 __all__ = [
-    "DEFAULT_HORIZONS", "HORIZON_SYNTAX", "MAX_EVENTS", "MAX_EVENT_CHARTS", "TABLES", "AlertInput", "Coverage",
+    "DEFAULT_HORIZONS", "MAX_EVENTS", "MAX_EVENT_CHARTS", "TABLES", "AlertInput", "Coverage",
     "EventInput", "PeerGroupInput", "ReportRequest", "SeriesForecastInput", "SeriesInfo", "build_anomaly_report",
     "build_capacity_report", "build_forecast_report", "default_title", "describe_coverage", "describe_series",
     "find_gaps", "find_peer_outliers", "humanize_seconds", "parse_horizon", "rank_events",

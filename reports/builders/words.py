@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 
+from core.durations import TimeRangeError, parse_duration
 from reports.builders.outline import parse_iso
 
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 _METRIC_SUFFIXES = ("_used_percent", "_usage_percent", "_percent", "_bytes_per_second", "_seconds", "_total")
-HORIZON_SYNTAX = r"[0-9]*[1-9][0-9]*[mhdw]"  # a whole number above 0 of a unit (the schema's too)
 PERCENT_UNITS = {"%", "percent"}
 
 
@@ -45,11 +43,15 @@ def humanize_seconds(seconds: float) -> str:
 
 
 def parse_horizon(text: str) -> dt.timedelta:
-    """`6h`, `1d`, `2w`, `30m` → timedelta; ValueError otherwise."""
-    match = re.fullmatch(r"([0-9]+)([mhdw])", str(text).strip())
-    if not match or int(match.group(1)) == 0:
-        raise ValueError(f"{text!r} is not a horizon such as 30m, 6h, 1d, 2w")
-    return dt.timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    """`6h`, `1d`, `2w`, `30m`, in tsmon's one duration grammar (core.durations), a minute or more;
+    ValueError otherwise."""
+    try:
+        horizon = parse_duration(str(text), "horizon")
+    except TimeRangeError as exc:
+        raise ValueError(exc.reason) from None
+    if horizon < dt.timedelta(minutes=1):
+        raise ValueError(f"{text!r} is shorter than a minute, the shortest horizon")
+    return horizon
 
 
 def when(text: str) -> str:

@@ -133,7 +133,9 @@ def test_events_are_ranked_by_score_then_duration_and_grouped_by_host():
     assert content["summary"][-1] == "No alerts fired."
 
 
-def test_horizons_are_durations():
+def test_horizons_are_durations_in_the_one_grammar():
     assert builders.parse_horizon("6h") == dt.timedelta(hours=6)
-    with pytest.raises(ValueError):
-        builders.parse_horizon("6 hours")
+    assert builders.parse_horizon("5400") == builders.parse_horizon("1.5h") == dt.timedelta(minutes=90)
+    for text in ("6 hours", "0m", "30s"):
+        with pytest.raises(ValueError, match=repr(text)):
+            builders.parse_horizon(text)
